@@ -18,9 +18,10 @@
  *
  * @module
  */
+import { IMX6_RAM_BASE, IMX6_RAM_SIZE } from './memory.js';
 
 /** A physical address range of a device, as a device-tree `reg` entry gives it. */
-export interface DeviceRegion {
+export interface PhysicalRegion {
   /** Physical base address. */
   readonly base: number;
   /** Size in bytes. */
@@ -28,47 +29,42 @@ export interface DeviceRegion {
 }
 
 /** A device with a register window and one interrupt line. */
-export interface InterruptingDevice extends DeviceRegion {
+export interface BoardDevice extends PhysicalRegion {
   /** GIC interrupt ID (SPI n is ID n + 32). */
   readonly irq: number;
 }
 
-/** Physical base of RAM on the i.MX6 (`memory@10000000`). */
-export const IMX6_RAM_BASE = 0x10000000;
-
 /**
- * RAM size seL4 describes for the sabre (`overlay-sabre.dts`: `reg = <0x10000000 0x1ff00000>`).
- * The board carries 1 GiB, but seL4 clamps memory to what fits its kernel window
- * (0xe0000000..0xfff00000), so the kernel only ever hands out these 511 MiB.
+ * RAM seL4 describes for the sabre (`overlay-sabre.dts`: `reg = <0x10000000 0x1ff00000>`).
+ * The board carries 1 GiB ({@link IMX6_RAM_SIZE}), but seL4 clamps memory to what fits its
+ * kernel window (0xe0000000..0xfff00000), so the kernel only ever hands out these 511 MiB as
+ * RAM; the rest of the fitted RAM is outside the kernel's memory and is not RAM untypeds.
  */
 export const SABRE_SEL4_RAM_SIZE = 0x1ff00000;
-
-/** RAM fitted to the Sabre Lite board (1 GiB), of which seL4 uses {@link SABRE_SEL4_RAM_SIZE}. */
-export const SABRE_BOARD_RAM_SIZE = 0x40000000;
 
 /** Cortex-A9 MPCore private region: Snoop Control Unit (`scu`, first page of the region). */
 export const ARM_MP_SCU_BASE = 0x00a00000;
 /** GICv2 CPU interface (`interrupt-controller@a01000`, second `reg` entry). */
-export const GIC_CPU_INTERFACE: DeviceRegion = { base: 0x00a00100, size: 0x100 };
+export const GIC_CPU_INTERFACE: PhysicalRegion = { base: 0x00a00100, size: 0x100 };
 /** Cortex-A9 global timer (`timer@a00200`, used by seL4 only in MCS builds; PPI 11). */
-export const ARM_GLOBAL_TIMER: InterruptingDevice = { base: 0x00a00200, size: 0x20, irq: 27 };
+export const ARM_GLOBAL_TIMER: BoardDevice = { base: 0x00a00200, size: 0x20, irq: 27 };
 /** Cortex-A9 private timer (`timer@a00600`, "arm,cortex-a9-twd-timer"; PPI 13 = ID 29). */
-export const ARM_PRIV_TIMER: InterruptingDevice = { base: 0x00a00600, size: 0x20, irq: 29 };
+export const ARM_PRIV_TIMER: BoardDevice = { base: 0x00a00600, size: 0x20, irq: 29 };
 /** GICv2 distributor (`interrupt-controller@a01000`, first `reg` entry). */
-export const GIC_DISTRIBUTOR: DeviceRegion = { base: 0x00a01000, size: 0x1000 };
+export const GIC_DISTRIBUTOR: PhysicalRegion = { base: 0x00a01000, size: 0x1000 };
 /** PL310 L2 cache controller (`l2-cache@a02000`; SPI 92). */
-export const L2_CACHE_CONTROLLER: InterruptingDevice = { base: 0x00a02000, size: 0x1000, irq: 124 };
+export const L2_CACHE_CONTROLLER: BoardDevice = { base: 0x00a02000, size: 0x1000, irq: 124 };
 
 /** UART1 (`serial0`, `serial@2020000`; SPI 26). */
-export const UART1: InterruptingDevice = { base: 0x02020000, size: 0x4000, irq: 58 };
+export const UART1: BoardDevice = { base: 0x02020000, size: 0x4000, irq: 58 };
 /** UART2, the sabre console (`serial1` = `stdout-path`, `serial@21e8000`; SPI 27). */
-export const UART2: InterruptingDevice = { base: 0x021e8000, size: 0x4000, irq: 59 };
+export const UART2: BoardDevice = { base: 0x021e8000, size: 0x4000, irq: 59 };
 /** General Purpose Timer (`gpt@2098000`; SPI 55). */
-export const GPT: InterruptingDevice = { base: 0x02098000, size: 0x4000, irq: 87 };
+export const GPT: BoardDevice = { base: 0x02098000, size: 0x4000, irq: 87 };
 /** EPIT1 (`epit@20d0000`; SPI 56). */
-export const EPIT1: InterruptingDevice = { base: 0x020d0000, size: 0x4000, irq: 88 };
+export const EPIT1: BoardDevice = { base: 0x020d0000, size: 0x4000, irq: 88 };
 /** EPIT2 (`epit@20d4000`; SPI 57), libplatsupport's timeout timer on imx6. */
-export const EPIT2: InterruptingDevice = { base: 0x020d4000, size: 0x4000, irq: 89 };
+export const EPIT2: BoardDevice = { base: 0x020d4000, size: 0x4000, irq: 89 };
 
 /** Largest interrupt ID (`MAX_IRQ` in `src/plat/imx6/config.cmake`). */
 export const IMX6_MAX_IRQ = 159;
@@ -88,32 +84,38 @@ export interface BoardConfig {
   readonly name: string;
   /** Physical base of RAM. */
   readonly ramBase: number;
-  /** Bytes of RAM the kernel may use. */
+  /** Bytes of RAM fitted (what physical memory holds). */
   readonly ramSize: number;
+  /**
+   * Bytes of RAM from `ramBase` that seL4's device tree gives the kernel; the kernel uses
+   * `min(ramSize, kernelRamLimit)` (see {@link kernelRamSize}).
+   */
+  readonly kernelRamLimit: number;
   /** Largest valid interrupt ID (`maxIRQ`). */
   readonly maxIRQ: number;
   /** The kernel's preemption timer: the Arm private timer (`KERNEL_TIMER_IRQ`). */
-  readonly kernelTimer: InterruptingDevice;
+  readonly kernelTimer: BoardDevice;
   /** Input clock of the kernel timer, in Hz. */
   readonly kernelTimerHz: number;
   /** The console UART, a user-level device. */
-  readonly uart: InterruptingDevice;
+  readonly uart: BoardDevice;
   /** The user-level timer (an EPIT) a user timer driver programs. */
-  readonly userTimer: InterruptingDevice;
+  readonly userTimer: BoardDevice;
   /** `ipg_clk` of the user timer, in Hz. */
   readonly userTimerHz: number;
   /** Device regions the kernel keeps for itself (never in device untypeds). */
-  readonly kernelDevices: readonly DeviceRegion[];
+  readonly kernelDevices: readonly PhysicalRegion[];
 }
 
 /**
- * The default machine: the Sabre Lite with the RAM seL4 describes for it. A smaller machine
- * is `{ ...SABRE_LITE, ramSize: 256 * 2 ** 20 }` (see {@link boardWithRam}).
+ * The default machine: the Sabre Lite, 1 GiB fitted, of which the kernel uses what seL4's
+ * device tree gives it. A smaller machine is `boardWithRam(SABRE_LITE, 256 * 2 ** 20)`.
  */
 export const SABRE_LITE: BoardConfig = {
   name: 'imx6-sabre-lite',
   ramBase: IMX6_RAM_BASE,
-  ramSize: SABRE_SEL4_RAM_SIZE,
+  ramSize: IMX6_RAM_SIZE,
+  kernelRamLimit: SABRE_SEL4_RAM_SIZE,
   maxIRQ: IMX6_MAX_IRQ,
   kernelTimer: ARM_PRIV_TIMER,
   kernelTimerHz: ARM_PRIV_TIMER_HZ,
@@ -129,7 +131,12 @@ export const SABRE_LITE: BoardConfig = {
   ],
 };
 
-/** `board` with RAM of `ramSize` bytes at the same base (e.g. 256 MiB for quick runs). */
+/** `board` with `ramSize` bytes of RAM fitted at the same base (e.g. 256 MiB for quick runs). */
 export function boardWithRam(board: BoardConfig, ramSize: number): BoardConfig {
   return { ...board, ramSize };
+}
+
+/** Bytes of RAM the kernel describes as memory on `board` (the rest is not given out as RAM). */
+export function kernelRamSize(board: BoardConfig): number {
+  return Math.min(board.ramSize, board.kernelRamLimit);
 }

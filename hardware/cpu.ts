@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { TTBR_BASE_MASK } from './mmu.js';
 import { N_CONTEXT_REGISTERS, USER_CONTEXT_ORDER } from './registers.js';
 
 /** Bits in a hardware ASID on ARMv7 (CONTEXTIDR.ASID; `hw_asid_t` is 8 bits in seL4). */
@@ -15,12 +16,6 @@ export const HW_ASID_BITS = 8;
 
 /** Number of words in `seL4_UserContext` (TCB Read/Write/CopyRegisters). */
 export const USER_CONTEXT_WORDS = USER_CONTEXT_ORDER.length;
-
-/**
- * TTBR0 bits holding the translation-table base when TTBCR.N = 0 (the only setting seL4 uses):
- * a 16 KiB-aligned page directory.
- */
-export const TTBR0_BASE_MASK = 0xffffc000;
 
 /** The current thread's user registers, hardware ASID and translation-table base. */
 export class Cpu {
@@ -65,7 +60,7 @@ export class Cpu {
 
   /** Physical address of the current page directory (TTBR0 with attribute bits dropped). */
   get translationTableBase(): number {
-    return (this.ttbr0Value & TTBR0_BASE_MASK) >>> 0;
+    return (this.ttbr0Value & TTBR_BASE_MASK) >>> 0;
   }
 
   /** Copies all n_contextRegisters words from `src` into the register file (a context load). */

@@ -10,8 +10,7 @@
  */
 import type { Word } from './word.js';
 
-// ---------------------------------------------------------------------------------------
-// Sizes.
+// --- Sizes.
 
 /** log2 of a small page (`ARMSmallPage`, 4 KiB). */
 export const SMALL_PAGE_BITS = 12;
@@ -30,8 +29,7 @@ export const PD_SIZE_BITS = 14;
 /** log2 of the bytes of a coarse table (`seL4_PageTableBits`, 1 KiB). */
 export const PT_SIZE_BITS = 10;
 
-// ---------------------------------------------------------------------------------------
-// First-level descriptors (`pde_t`). Bits [1:0] give the type, as seL4's `pdeType` tag.
+// --- First-level descriptors (`pde_t`). Bits [1:0] give the type, as seL4's `pdeType` tag.
 
 /** `pde_invalid`: a translation fault. seL4 stores the hardware ASID in one such entry. */
 export const PDE_TYPE_FAULT = 0;
@@ -75,8 +73,7 @@ export const PDE_STORED_ASID_VALID_BIT = 23;
 /** `stored_hw_asid`, bits [31:24] of seL4's invalid PDE in `PD_ASID_SLOT`. */
 export const PDE_STORED_HW_ASID_SHIFT = 24;
 
-// ---------------------------------------------------------------------------------------
-// Second-level descriptors (`pte_t`). Bits [1:0]: 00 fault, 01 large page, 1x small page.
+// --- Second-level descriptors (`pte_t`). Bits [1:0]: 00 fault, 01 large page, 1x small page.
 
 /** A translation fault. */
 export const PTE_TYPE_FAULT = 0;
@@ -112,8 +109,7 @@ export const PTE_LARGE_TEX_SHIFT = 12;
 /** XN of a large page, bit 15. */
 export const PTE_LARGE_XN_BIT = 15;
 
-// ---------------------------------------------------------------------------------------
-// Access permissions: AP[2:0] = APX:AP[1:0], with SCTLR.AFE = 0 (no access flag), every
+// --- Access permissions: AP[2:0] = APX:AP[1:0], with SCTLR.AFE = 0 (no access flag), every
 // domain a client (ARM ARM B3.7.1, table B3-8).
 
 /** No access at any privilege. */
@@ -133,43 +129,6 @@ export const AP_READ_ONLY_DEPRECATED = 0b110;
 /** Read-only at every privilege. */
 export const AP_READ_ONLY = 0b111;
 
-/** Permission bit: user-mode (PL0) read. */
-export const PERM_USER_READ = 1 << 0;
-/** Permission bit: user-mode write. */
-export const PERM_USER_WRITE = 1 << 1;
-/** Permission bit: user-mode instruction fetch. */
-export const PERM_USER_EXECUTE = 1 << 2;
-/** Permission bit: privileged (PL1) read; the privileged bits are the user bits shifted by 3. */
-export const PERM_PRIV_READ = 1 << 3;
-/** Permission bit: privileged write. */
-export const PERM_PRIV_WRITE = 1 << 4;
-/** Permission bit: privileged instruction fetch. */
-export const PERM_PRIV_EXECUTE = 1 << 5;
-
-// Read/write rights of each AP[2:0] value, before XN. Index = AP[2:0].
-const AP_RW: readonly number[] = [
-  0,
-  PERM_PRIV_READ | PERM_PRIV_WRITE,
-  PERM_PRIV_READ | PERM_PRIV_WRITE | PERM_USER_READ,
-  PERM_PRIV_READ | PERM_PRIV_WRITE | PERM_USER_READ | PERM_USER_WRITE,
-  0,
-  PERM_PRIV_READ,
-  PERM_PRIV_READ | PERM_USER_READ,
-  PERM_PRIV_READ | PERM_USER_READ,
-];
-
-/**
- * The `PERM_*` bits an AP[2:0] value and an XN bit grant. An instruction fetch needs read
- * permission at the current privilege and XN clear (ARM ARM B3.7.2).
- */
-export function permissionsOf(ap: number, xn: number): number {
-  const rw = AP_RW[ap & 7] ?? 0;
-  if (xn !== 0) return rw;
-  const userX = (rw & PERM_USER_READ) !== 0 ? PERM_USER_EXECUTE : 0;
-  const privX = (rw & PERM_PRIV_READ) !== 0 ? PERM_PRIV_EXECUTE : 0;
-  return rw | userX | privX;
-}
-
 /** seL4's `vm_rights_t` (`VMNoAccess`..`VMReadWrite`). */
 export type VMRights = 'VMNoAccess' | 'VMKernelOnly' | 'VMReadOnly' | 'VMReadWrite';
 
@@ -187,8 +146,7 @@ export function apFromVMRights(rights: VMRights): number {
   }
 }
 
-// ---------------------------------------------------------------------------------------
-// Field accessors over raw words: no allocation, for the walk and impl/.
+// --- Field accessors over raw words: no allocation, for the walk and impl/.
 
 /** The type of a first-level descriptor (`PDE_TYPE_*`). */
 export function pdeType(pde: Word): number {
@@ -252,11 +210,10 @@ export function pteNG(pte: Word): number {
   return (pte >>> PTE_NG_BIT) & 1;
 }
 
-// ---------------------------------------------------------------------------------------
-// Decoded records, for spec/, tests and printing. Bits seL4 leaves as padding (NS, the
+// --- Decoded records, for spec/, tests and printing. Bits seL4 leaves as padding (NS, the
 // supersection PA extension, SBZ bits) are not represented and encode as 0.
 
-/** The attributes every mapping descriptor carries (seL4 field names). */
+/** The attributes every mapping descriptor carries (seL4 field names, each a 0/1 or small int). */
 export interface MappingAttributes {
   /** AP[2]. */ readonly apx: number;
   /** AP[1:0]. */ readonly ap: number;
@@ -272,8 +229,8 @@ export interface MappingAttributes {
 export type Pde =
   | { readonly kind: 'Invalid'; readonly storedHwAsid: number; readonly storedAsidValid: number }
   | { readonly kind: 'Coarse'; readonly address: Word; readonly p: number; readonly domain: number }
-  | ({ readonly kind: 'Section'; readonly address: Word; readonly p: number; readonly domain: number } &
-      MappingAttributes)
+  | ({ readonly kind: 'Section'; readonly address: Word; readonly p: number; readonly domain: number }
+      & MappingAttributes)
   | ({ readonly kind: 'SuperSection'; readonly address: Word; readonly p: number } & MappingAttributes)
   | { readonly kind: 'Reserved' };
 
@@ -283,12 +240,35 @@ export type Pte =
   | ({ readonly kind: 'Large'; readonly address: Word } & MappingAttributes)
   | ({ readonly kind: 'Small'; readonly address: Word } & MappingAttributes);
 
+// Where each mapping attribute sits, per descriptor kind: [apx, ap, nG, tex, xn, s] bit
+// positions. C and B are bits 3 and 2 in every kind.
+type Layout = readonly [number, number, number, number, number, number];
+const SECTION_LAYOUT: Layout =
+  [PDE_APX_BIT, PDE_AP_SHIFT, PDE_NG_BIT, PDE_TEX_SHIFT, PDE_XN_BIT, PDE_S_BIT];
+const SMALL_LAYOUT: Layout =
+  [PTE_APX_BIT, PTE_AP_SHIFT, PTE_NG_BIT, PTE_SMALL_TEX_SHIFT, PTE_SMALL_XN_BIT, PTE_S_BIT];
+const LARGE_LAYOUT: Layout =
+  [PTE_APX_BIT, PTE_AP_SHIFT, PTE_NG_BIT, PTE_LARGE_TEX_SHIFT, PTE_LARGE_XN_BIT, PTE_S_BIT];
+
 function bit(w: Word, n: number): number {
   return (w >>> n) & 1;
 }
 
+function decodeAttributes(w: Word, [apx, ap, nG, tex, xn, s]: Layout): MappingAttributes {
+  return {
+    apx: bit(w, apx), ap: (w >>> ap) & 3, xn: bit(w, xn), nG: bit(w, nG),
+    tex: (w >>> tex) & 7, c: bit(w, PDE_C_BIT), b: bit(w, PDE_B_BIT), s: bit(w, s),
+  };
+}
+
+function encodeAttributes(a: MappingAttributes, [apx, ap, nG, tex, xn, s]: Layout): Word {
+  return ((a.apx & 1) << apx) | ((a.ap & 3) << ap) | ((a.nG & 1) << nG) | ((a.tex & 7) << tex) |
+    ((a.xn & 1) << xn) | ((a.s & 1) << s) | ((a.c & 1) << PDE_C_BIT) | ((a.b & 1) << PDE_B_BIT);
+}
+
 /** Decodes a first-level descriptor word. */
 export function decodePde(w: Word): Pde {
+  const p = bit(w, PDE_P_BIT);
   switch (pdeType(w)) {
     case PDE_TYPE_FAULT:
       return {
@@ -297,45 +277,33 @@ export function decodePde(w: Word): Pde {
         storedAsidValid: bit(w, PDE_STORED_ASID_VALID_BIT),
       };
     case PDE_TYPE_COARSE:
-      return { kind: 'Coarse', address: pdeCoarseAddress(w), p: bit(w, PDE_P_BIT), domain: pdeDomain(w) };
-    case PDE_TYPE_SECTION: {
-      const attrs: MappingAttributes = {
-        apx: bit(w, PDE_APX_BIT), ap: (w >>> PDE_AP_SHIFT) & 3, xn: pdeXN(w), nG: pdeNG(w),
-        tex: (w >>> PDE_TEX_SHIFT) & 7, c: bit(w, PDE_C_BIT), b: bit(w, PDE_B_BIT), s: bit(w, PDE_S_BIT),
-      };
+      return { kind: 'Coarse', address: pdeCoarseAddress(w), p, domain: pdeDomain(w) };
+    case PDE_TYPE_SECTION:
       return pdeIsSuperSection(w)
-        ? { kind: 'SuperSection', address: pdeSuperSectionAddress(w), p: bit(w, PDE_P_BIT), ...attrs }
-        : { kind: 'Section', address: pdeSectionAddress(w), p: bit(w, PDE_P_BIT), domain: pdeDomain(w), ...attrs };
-    }
+        ? { kind: 'SuperSection', address: pdeSuperSectionAddress(w), p,
+            ...decodeAttributes(w, SECTION_LAYOUT) }
+        : { kind: 'Section', address: pdeSectionAddress(w), p, domain: pdeDomain(w),
+            ...decodeAttributes(w, SECTION_LAYOUT) };
     default:
       return { kind: 'Reserved' };
   }
 }
 
-function encodeAttributes(a: MappingAttributes, apxBit: number, apShift: number, nGBit: number,
-  texShift: number, xnBit: number, sBit: number): Word {
-  return ((a.apx & 1) << apxBit) | ((a.ap & 3) << apShift) | ((a.nG & 1) << nGBit) |
-    ((a.tex & 7) << texShift) | ((a.xn & 1) << xnBit) | ((a.s & 1) << sBit) |
-    ((a.c & 1) << PTE_C_BIT) | ((a.b & 1) << PTE_B_BIT);
-}
-
-/** Encodes a first-level descriptor (seL4 `pde_pde_*_new`); addresses are masked. */
+/** Encodes a first-level descriptor (seL4 `pde_pde_*_new`); addresses are masked to size. */
 export function encodePde(pde: Pde): Word {
   switch (pde.kind) {
     case 'Invalid':
-      return ((pde.storedHwAsid & 0xff) << PDE_STORED_HW_ASID_SHIFT |
-        (pde.storedAsidValid & 1) << PDE_STORED_ASID_VALID_BIT) >>> 0;
+      return (((pde.storedHwAsid & 0xff) << PDE_STORED_HW_ASID_SHIFT) |
+        ((pde.storedAsidValid & 1) << PDE_STORED_ASID_VALID_BIT)) >>> 0;
     case 'Coarse':
-      return ((pde.address & PDE_COARSE_ADDRESS_MASK) | (pde.p & 1) << PDE_P_BIT |
-        (pde.domain & 0xf) << PDE_DOMAIN_SHIFT | PDE_TYPE_COARSE) >>> 0;
+      return ((pde.address & PDE_COARSE_ADDRESS_MASK) | ((pde.p & 1) << PDE_P_BIT) |
+        ((pde.domain & 0xf) << PDE_DOMAIN_SHIFT) | PDE_TYPE_COARSE) >>> 0;
     case 'Section':
-    case 'SuperSection': {
-      const base = pde.kind === 'Section'
-        ? (pde.address & PDE_SECTION_ADDRESS_MASK) | (pde.domain & 0xf) << PDE_DOMAIN_SHIFT
-        : (pde.address & PDE_SUPERSECTION_ADDRESS_MASK) | 1 << PDE_SUPERSECTION_BIT;
-      return (base | (pde.p & 1) << PDE_P_BIT | PDE_TYPE_SECTION |
-        encodeAttributes(pde, PDE_APX_BIT, PDE_AP_SHIFT, PDE_NG_BIT, PDE_TEX_SHIFT, PDE_XN_BIT, PDE_S_BIT)) >>> 0;
-    }
+      return ((pde.address & PDE_SECTION_ADDRESS_MASK) | ((pde.domain & 0xf) << PDE_DOMAIN_SHIFT) |
+        ((pde.p & 1) << PDE_P_BIT) | encodeAttributes(pde, SECTION_LAYOUT) | PDE_TYPE_SECTION) >>> 0;
+    case 'SuperSection':
+      return ((pde.address & PDE_SUPERSECTION_ADDRESS_MASK) | (1 << PDE_SUPERSECTION_BIT) |
+        ((pde.p & 1) << PDE_P_BIT) | encodeAttributes(pde, SECTION_LAYOUT) | PDE_TYPE_SECTION) >>> 0;
     case 'Reserved':
       return PDE_TYPE_RESERVED;
   }
@@ -343,17 +311,14 @@ export function encodePde(pde: Pde): Word {
 
 /** Decodes a second-level descriptor word. */
 export function decodePte(w: Word): Pte {
-  const type = pteType(w);
-  if (type === PTE_TYPE_FAULT) return { kind: 'Invalid' };
-  const small = type === PTE_TYPE_SMALL;
-  const attrs: MappingAttributes = {
-    apx: bit(w, PTE_APX_BIT), ap: (w >>> PTE_AP_SHIFT) & 3, xn: pteXN(w), nG: pteNG(w),
-    tex: (w >>> (small ? PTE_SMALL_TEX_SHIFT : PTE_LARGE_TEX_SHIFT)) & 7,
-    c: bit(w, PTE_C_BIT), b: bit(w, PTE_B_BIT), s: bit(w, PTE_S_BIT),
-  };
-  return small
-    ? { kind: 'Small', address: pteSmallAddress(w), ...attrs }
-    : { kind: 'Large', address: pteLargeAddress(w), ...attrs };
+  switch (pteType(w)) {
+    case PTE_TYPE_FAULT:
+      return { kind: 'Invalid' };
+    case PTE_TYPE_LARGE:
+      return { kind: 'Large', address: pteLargeAddress(w), ...decodeAttributes(w, LARGE_LAYOUT) };
+    default:
+      return { kind: 'Small', address: pteSmallAddress(w), ...decodeAttributes(w, SMALL_LAYOUT) };
+  }
 }
 
 /** Encodes a second-level descriptor (seL4 `pte_pte_small_new` / `pte_pte_large_new`). */
@@ -362,10 +327,10 @@ export function encodePte(pte: Pte): Word {
     case 'Invalid':
       return 0;
     case 'Small':
-      return ((pte.address & PTE_SMALL_ADDRESS_MASK) | 1 << PTE_SMALL_BIT |
-        encodeAttributes(pte, PTE_APX_BIT, PTE_AP_SHIFT, PTE_NG_BIT, PTE_SMALL_TEX_SHIFT, PTE_SMALL_XN_BIT, PTE_S_BIT)) >>> 0;
+      return ((pte.address & PTE_SMALL_ADDRESS_MASK) | (1 << PTE_SMALL_BIT) |
+        encodeAttributes(pte, SMALL_LAYOUT)) >>> 0;
     case 'Large':
       return ((pte.address & PTE_LARGE_ADDRESS_MASK) | PTE_TYPE_LARGE |
-        encodeAttributes(pte, PTE_APX_BIT, PTE_AP_SHIFT, PTE_NG_BIT, PTE_LARGE_TEX_SHIFT, PTE_LARGE_XN_BIT, PTE_S_BIT)) >>> 0;
+        encodeAttributes(pte, LARGE_LAYOUT)) >>> 0;
   }
 }

@@ -35,3 +35,37 @@ export interface Preemptible {
 export function completed(state: KernelState): Preemptible {
   return { state, preempted: false };
 }
+
+/** A preemption point stopped the operation (l4v's `Interrupted` exception of `p_monad`). */
+export function preempted(state: KernelState): Preemptible {
+  return { state, preempted: true };
+}
+
+/**
+ * A preemptible computation that returns a value when it completes (l4v `('a, 'z) p_monad`):
+ * either the value and the state reached, or a preemption with the state reached so far.
+ */
+export type PreemptibleValue<T> =
+  | { readonly state: KernelState; readonly preempted: false; readonly value: T }
+  | { readonly state: KernelState; readonly preempted: true };
+
+/** A completed {@link PreemptibleValue}. */
+export function completedWith<T>(state: KernelState, value: T): PreemptibleValue<T> {
+  return { state, preempted: false, value };
+}
+
+/** A state paired with the value a kernel step computed (l4v's `('a, 'z) s_monad` result). */
+export interface WithState<T> {
+  /** The state after the step. */
+  readonly state: KernelState;
+  /** The value the step returned. */
+  readonly value: T;
+}
+
+/**
+ * A computation that may fail with `E` and changes the state either way (l4v's exception
+ * monads, where state changes made before a `throwError` persist).
+ */
+export type StateResult<T, E> =
+  | { readonly ok: true; readonly state: KernelState; readonly value: T }
+  | { readonly ok: false; readonly state: KernelState; readonly error: E };

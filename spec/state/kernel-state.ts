@@ -36,6 +36,14 @@ export interface MachineState {
   readonly memory: PMap<number, Uint8Array>;
   /** `irq_masks`: true where the line is masked, indexed by IRQ. */
   readonly irqMasks: readonly boolean[];
+  /**
+   * The lines pending at the interrupt controller, ascending, without duplicates: the
+   * explicit form of l4v's `irq_oracle`, an input the environment (a test, the checker)
+   * sets before a kernel entry. `getActiveIRQ` returns the lowest pending line that is not
+   * masked (the GIC's choice among equal priorities); handling an interrupt consumes its
+   * line (the GICC_IAR acknowledge). Masked lines stay pending until unmasked.
+   */
+  readonly irqPending: readonly number[];
 }
 
 /** ARM's global kernel state (l4v `arch_state`). */

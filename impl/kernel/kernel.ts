@@ -1,0 +1,200 @@
+/**
+ * The implementation kernel: the C kernel's global variables as fields, kernel objects in
+ * {@link PhysicalMemory} at their physical addresses, and {@link Kernel.callKernel}, the one
+ * entry point (seL4 `src/api/syscall.c` `handle*` entries, l4v `callKernel`).
+ *
+ * A fresh `new Kernel(memory)` has empty globals; boot (`impl/boot.ts`) fills them:
+ * - `ksCurThread`, `ksIdleThread` (`tcb_t` pointers = TCB object base + 256),
+ *   `ksSchedulerAction` (default ResumeCurrentThread),
+ * - `ksCurDomain`, the domain schedule (`setDomainScheduleEntry`, `ksDomScheduleIdx`,
+ *   `ksDomScheduleStart`) and `setDomainTime`,
+ * - `intStateIRQNode` (IRQ i's handler CTE at `intStateIRQNode + 16 * i`) and
+ *   `intStateIRQTable` (with `setIRQState` for the timer IRQ, which also unmasks it),
+ * - `armKSASIDTable`, `armKSHWASIDTable`, `armKSNextASID`, `armKSGlobalPD`,
+ * - the `ghost` table for every object it creates,
+ * - and the objects themselves, in memory (caps with `writeCap`/`insertNewCap`, TCB fields
+ *   with the `tcb-layout.ts` accessors).
+ *
+ * Registers: the arguments of a system call are in the current thread's saved context in its
+ * TCB (`setRegister(k.ksCurThread, r, v)` before `callKernel`), as the C kernel sees them after
+ * its trap entry saved them; results are read back the same way.
+ *
+ * Interrupts: `irq` is the machine's GICv2 model. The kernel masks/unmasks lines in it
+ * (`maskInterrupt`), asks it for the pending line at preemption points (`isIRQPending` =
+ * `hasPendingEnabled`) and at interrupt entry (`getActiveIRQ` = GICC_IAR via `acknowledge`),
+ * and ends each handled line (`ackInterrupt` = EOI). A test makes an IRQ pending with
+ * `k.irq.setPending(n)` (or a device drives the line).
+ *
+ * @module
+ */
+import type { PhysicalMemory } from '../../hardware/memory.js';
+import { InterruptController } from '../../hardware/irq.js';
+import type { KernelEvent } from '../../hardware/events.js';
+import { MAX_IRQ, NUM_DOMAINS, NUM_DOMAIN_SCHEDULES } from '../../abi/config.js';
+import { L2_BITMAP_SIZE, NUM_READY_QUEUES, SCHEDULER_ACTION_RESUME_CURRENT_THREAD } from './statedata.js';
+import { GhostTable } from './ghost.js';
+import { SyscallError } from './failures.js';
+import { capWords, type CapWords } from '../object/cap.js';
+import { cteReadCap, cteWriteCap } from '../object/mdb.js';
+import { getRegister, setRegister } from '../object/tcb-layout.js';
+import { handleEvent } from './syscall.js';
+
+export {
+  SCHEDULER_ACTION_RESUME_CURRENT_THREAD, SCHEDULER_ACTION_CHOOSE_NEW_THREAD, NUM_READY_QUEUES,
+  L2_BITMAP_SIZE, IRQ_INACTIVE, IRQ_SIGNAL, IRQ_TIMER, IRQ_RESERVED,
+} from './statedata.js';
+
+/** The kernel timer the kernel re-arms after each tick (`resetTimer`); optional. */
+export interface KernelTimer {
+  /** Acknowledges the tick at the timer and arms the next (`resetTimer`). */
+  resetTimer(): void;
+}
+
+/** The optimized kernel: C globals as fields, objects in physical memory. */
+export class Kernel {
+  /** Physical memory holding every kernel object. */
+  readonly mem: PhysicalMemory;
+  /** The interrupt controller (GICv2 model): masks, pending lines, acknowledge/EOI. */
+  readonly irq: InterruptController;
+  /** The kernel timer device, if one is attached (`resetTimer` after each tick). */
+  kernelTimer: KernelTimer | null = null;
+
+  // ---- scheduler (`src/model/statedata.c`) ----
+  /** `ksCurThread`: `tcb_t` pointer of the running thread. */
+  ksCurThread = 0;
+  /** `ksIdleThread`: `tcb_t` pointer of the idle thread. */
+  ksIdleThread = 0;
+  /** `ksSchedulerAction`: 0 = ResumeCurrentThread, 1 = ChooseNewThread, else a `tcb_t` pointer. */
+  ksSchedulerAction = SCHEDULER_ACTION_RESUME_CURRENT_THREAD;
+  /** `ksReadyQueues[i].head`, i = domain × 256 + priority. */
+  readonly ksReadyQueuesHead = new Uint32Array(NUM_READY_QUEUES);
+  /** `ksReadyQueues[i].end`. */
+  readonly ksReadyQueuesTail = new Uint32Array(NUM_READY_QUEUES);
+  /** `ksReadyQueuesL1Bitmap[domain]`. */
+  readonly ksReadyQueuesL1Bitmap = new Uint32Array(NUM_DOMAINS);
+  /** `ksReadyQueuesL2Bitmap[domain][i]` at `domain * L2_BITMAP_SIZE + i`. */
+  readonly ksReadyQueuesL2Bitmap = new Uint32Array(NUM_DOMAINS * L2_BITMAP_SIZE);
+  /** `ksCurDomain`. */
+  ksCurDomain = 0;
+  /** `ksDomainTime` (a 64-bit `ticks_t`), high word. */
+  ksDomainTimeHi = 0;
+  /** `ksDomainTime`, low word. */
+  ksDomainTimeLo = 0;
+  /**
+   * `ksDomSchedule` (64-bit entries: domain in the top 8 bits, duration in the low 56):
+   * entry i's low word at `2i`, high word at `2i + 1`. An all-zero entry is the end marker.
+   */
+  readonly ksDomSchedule = new Uint32Array(NUM_DOMAIN_SCHEDULES * 2);
+  /** `ksDomScheduleIdx`. */
+  ksDomScheduleIdx = 0;
+  /** `ksDomScheduleStart`. */
+  ksDomScheduleStart = 0;
+  /** `ksWorkUnitsCompleted`. */
+  ksWorkUnitsCompleted = 0;
+
+  // ---- interrupts ----
+  /** `intStateIRQTable[irq]`: IRQ_INACTIVE, IRQ_SIGNAL, IRQ_TIMER or IRQ_RESERVED. */
+  readonly intStateIRQTable = new Uint8Array(MAX_IRQ + 1);
+  /** `intStateIRQNode`: physical address of IRQ 0's handler CTE (IRQ i at + 16 i). */
+  intStateIRQNode = 0;
+  /** `active_irq`: the line acknowledged at the GIC and not yet ended (1023 = none). */
+  activeIRQ = 1023;
+
+  // ---- ARM (`include/arch/arm/arch/32/mode/model/statedata.h`) ----
+  /** `armKSASIDTable[i]`: ASID pool address for ASIDs with high bits i, or 0. */
+  readonly armKSASIDTable = new Uint32Array(128);
+  /** `armKSHWASIDTable[hw]`: the ASID holding hardware ASID hw, or 0. */
+  readonly armKSHWASIDTable = new Uint32Array(256);
+  /** `armKSNextASID`: next hardware ASID to hand out. */
+  armKSNextASID = 0;
+  /** `armKSGlobalPD`: physical address of the kernel's global page directory. */
+  armKSGlobalPD = 0;
+
+  // ---- ghost ----
+  /** Ghost (proof-only) object table: kind and size per object base address. */
+  readonly ghost = new GhostTable();
+
+  // ---- error globals (`current_*`) and per-invocation scratch ----
+  /** `current_syscall_error`. */
+  readonly currentSyscallError = new SyscallError();
+  /** `current_lookup_fault` word 0. */
+  currentLookupFaultW0 = 0;
+  /** `current_lookup_fault` word 1. */
+  currentLookupFaultW1 = 0;
+  /** `current_fault` word 0. */
+  currentFaultW0 = 0;
+  /** `current_fault` word 1. */
+  currentFaultW1 = 0;
+  /** `current_extra_caps.excaprefs`: CTE addresses of the extra caps (0 = none). */
+  readonly currentExtraCaps = new Uint32Array(3);
+  /** Slot result of the last lookup (`lookupSlot_ret_t.slot`); read right after the call. */
+  retSlot = 0;
+  /** `bitsRemaining` result of the last `resolveAddressBits`. */
+  retBitsRemaining = 0;
+  /** Scratch cap results (C's returned `cap_t` structs); reused by kernel functions. */
+  readonly capRet: CapWords = capWords();
+  /** Second scratch cap, for functions that build two caps (Rotate, Mint). */
+  readonly capRet2: CapWords = capWords();
+
+  /** An empty kernel over `memory`; `irq` defaults to a fresh GIC with lines 0..maxIRQ. */
+  constructor(memory: PhysicalMemory, irq: InterruptController = new InterruptController(MAX_IRQ)) {
+    this.mem = memory;
+    this.irq = irq;
+  }
+
+  /**
+   * The kernel entry (l4v `callKernel`): handles `event` against the current thread's saved
+   * registers, then schedules and activates the next thread. Throws only `KernelPanic`
+   * (`NotModelledYet` for later slices).
+   */
+  callKernel(event: KernelEvent): void {
+    handleEvent(this, event);
+  }
+
+  /** Saved user register `reg` (a `Reg` index) of the thread whose `tcb_t` is at `tcb`. */
+  getRegister(tcb: number, reg: number): number {
+    return getRegister(this.mem, tcb, reg);
+  }
+
+  /** Sets saved user register `reg` of the thread whose `tcb_t` is at `tcb`. */
+  setRegister(tcb: number, reg: number, v: number): void {
+    setRegister(this.mem, tcb, reg, v);
+  }
+
+  /** Reads the cap in the CTE at `cte` into `out` (a fresh buffer by default). */
+  readCap(cte: number, out: CapWords = capWords()): CapWords {
+    return cteReadCap(this.mem, cte, out);
+  }
+
+  /** Writes cap words into the CTE at `cte`, leaving its MDB node as it is. */
+  writeCap(cte: number, w0: number, w1: number): void {
+    cteWriteCap(this.mem, cte, w0, w1);
+  }
+
+  /** `ksDomainTime` as a number (exact below 2^53). */
+  get ksDomainTime(): number {
+    return this.ksDomainTimeHi * 2 ** 32 + this.ksDomainTimeLo;
+  }
+
+  /** Sets `ksDomainTime` from a number of ticks (0 .. 2^53). */
+  setDomainTime(ticks: number): void {
+    this.ksDomainTimeHi = Math.floor(ticks / 2 ** 32) >>> 0;
+    this.ksDomainTimeLo = ticks >>> 0;
+  }
+
+  /** Sets domain-schedule entry `i` to (domain, duration); duration below 2^53 (use the words for more). */
+  setDomainScheduleEntry(i: number, domain: number, duration: number): void {
+    this.ksDomSchedule[2 * i] = duration >>> 0;
+    this.ksDomSchedule[2 * i + 1] = ((domain & 0xff) << 24 | (Math.floor(duration / 2 ** 32) & 0xffffff)) >>> 0;
+  }
+
+  /** `dschedule_domain(ksDomSchedule[i])`. */
+  domainScheduleDomain(i: number): number {
+    return (this.ksDomSchedule[2 * i + 1] ?? 0) >>> 24;
+  }
+
+  /** `dschedule_duration(ksDomSchedule[i])` as a number (exact below 2^53). */
+  domainScheduleDuration(i: number): number {
+    return ((this.ksDomSchedule[2 * i + 1] ?? 0) & 0xffffff) * 2 ** 32 + (this.ksDomSchedule[2 * i] ?? 0);
+  }
+}

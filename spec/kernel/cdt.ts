@@ -1,0 +1,218 @@
+/**
+ * The capability derivation tree (l4v `CSpaceAcc_A.thy` for `cdt`, `Deterministic_A.thy`
+ * for the ordered child lists `cdt_list` and the `cap_*_ext` operations; manual §3.1.2
+ * "Capability Derivation Tree").
+ *
+ * The CDT is kept twice, as l4v's deterministic spec keeps it: `cdt` maps a child slot to
+ * its parent, and `cdtList` gives each parent's children in order (the order of the C
+ * kernel's MDB list). An empty child list is stored as absent, so equal trees are equal
+ * values. The order rules (det_ext): a new child goes to the front of its parent's list; a
+ * new sibling goes right after the slot it was copied from; a moved cap takes its source's
+ * place; the children of an emptied slot take its place in its parent's list.
+ *
+ * @module
+ */
+import type { Cap } from '../state/cap.js';
+import { sameSlot, slotKey, type CSlot } from '../state/cslot.js';
+import type { KernelState } from '../state/kernel-state.js';
+import { getCap, setCap, setOriginal } from './cspace-access.js';
+import { KernelPanic } from './panic.js';
+
+/** The CDT parent of `slot`, if it has one. @see l4v cdt */
+export function cdtParent(s: KernelState, slot: CSlot): CSlot | undefined {
+  return s.cdt.get(slotKey(slot));
+}
+
+/** The CDT children of `slot`, in order. @see l4v cdt_list */
+export function cdtChildren(s: KernelState, slot: CSlot): readonly CSlot[] {
+  return s.cdtList.get(slotKey(slot)) ?? [];
+}
+
+/**
+ * Whether some slot has `slot` as its CDT parent (read from the child list, which agrees
+ * with `cdt` by l4v's `valid_list`).
+ */
+export function hasChildren(s: KernelState, slot: CSlot): boolean {
+  return cdtChildren(s, slot).length > 0;
+}
+
+/**
+ * All CDT descendants of `slot`, in the preorder of the C kernel's MDB list.
+ * @see l4v descendants_of
+ */
+export function descendantsOf(s: KernelState, slot: CSlot): CSlot[] {
+  const out: CSlot[] = [];
+  const stack = [...cdtChildren(s, slot)].reverse();
+  for (let c = stack.pop(); c !== undefined; c = stack.pop()) {
+    out.push(c);
+    stack.push(...[...cdtChildren(s, c)].reverse());
+  }
+  return out;
+}
+
+/** Sets (or with `undefined`, removes) the CDT parent of `child`. @see l4v set_cdt */
+export function setCdtParent(s: KernelState, child: CSlot, parent: CSlot | undefined): KernelState {
+  const key = slotKey(child);
+  return { ...s, cdt: parent === undefined ? s.cdt.delete(key) : s.cdt.set(key, parent) };
+}
+
+/** Replaces the ordered child list of `parent`. @see l4v set_cdt_list */
+export function setCdtList(s: KernelState, parent: CSlot, children: readonly CSlot[]): KernelState {
+  const key = slotKey(parent);
+  return { ...s, cdtList: children.length === 0 ? s.cdtList.delete(key) : s.cdtList.set(key, children) };
+}
+
+/** Gives every child of `from` the parent `to` (children keep their order lists). */
+export function reparentChildren(s: KernelState, from: CSlot, to: CSlot | undefined): KernelState {
+  return cdtChildren(s, from).reduce((acc, c) => setCdtParent(acc, c, to), s);
+}
+
+// The list functions of l4v's List_Lib, over slots.
+
+/** `list_remove`: every occurrence of `a` removed. */
+export function listRemove(l: readonly CSlot[], a: CSlot): CSlot[] {
+  return l.filter((x) => !sameSlot(x, a));
+}
+
+/** `list_replace`: every `a` replaced by `b`. */
+export function listReplace(l: readonly CSlot[], a: CSlot, b: CSlot): CSlot[] {
+  return l.map((x) => (sameSlot(x, a) ? b : x));
+}
+
+/** `list_swap`: every `a` becomes `b` and every `b` becomes `a`. */
+export function listSwap(l: readonly CSlot[], a: CSlot, b: CSlot): CSlot[] {
+  return l.map((x) => (sameSlot(x, a) ? b : sameSlot(x, b) ? a : x));
+}
+
+/** `list_insert_after`: `b` inserted after the first `a` (nothing if `a` is absent). */
+export function listInsertAfter(l: readonly CSlot[], a: CSlot, b: CSlot): CSlot[] {
+  const i = l.findIndex((x) => sameSlot(x, a));
+  return i < 0 ? [...l] : [...l.slice(0, i + 1), b, ...l.slice(i + 1)];
+}
+
+/** `list_replace_list`: the first `a` replaced by the list `bs`. */
+export function listReplaceList(l: readonly CSlot[], a: CSlot, bs: readonly CSlot[]): CSlot[] {
+  const i = l.findIndex((x) => sameSlot(x, a));
+  return i < 0 ? [...l] : [...l.slice(0, i), ...bs, ...l.slice(i + 1)];
+}
+
+/** Applies several child-list updates computed from the same lists, in order. */
+function updateLists(s: KernelState, updates: readonly (readonly [CSlot, readonly CSlot[]])[]): KernelState {
+  return updates.reduce((acc, [p, l]) => setCdtList(acc, p, l), s);
+}
+
+/** Removes `slot` from the child list of its old parent `oldParent`, if any. */
+function detach(s: KernelState, slot: CSlot, oldParent: CSlot | undefined): KernelState {
+  return oldParent === undefined ? s : setCdtList(s, oldParent, listRemove(cdtChildren(s, oldParent), slot));
+}
+
+/**
+ * The child-order part of `cap_insert`: `dest` becomes the first child of `src` when `src`
+ * is its parent, else the next sibling after `src`. `srcP`/`destP` are the parents before
+ * the insert. @see l4v cap_insert_ext
+ */
+export function capInsertExt(
+  s: KernelState,
+  srcParent: boolean,
+  src: CSlot,
+  dest: CSlot,
+  srcP: CSlot | undefined,
+  destP: CSlot | undefined,
+): KernelState {
+  const s1 = detach(s, dest, destP);
+  const srcList = srcParent ? [dest, ...cdtChildren(s1, src)] : cdtChildren(s1, src);
+  if (srcP === undefined) return setCdtList(s1, src, srcList);
+  const pl = cdtChildren(s1, srcP);
+  const pList =
+    srcParent && !sameSlot(srcP, src)
+      ? pl
+      : !sameSlot(src, dest)
+        ? listInsertAfter(pl, src, dest)
+        : [dest, ...pl];
+  return updateLists(s1, [[src, srcList], [srcP, pList]]);
+}
+
+/**
+ * The child-order part of `cap_move`: `dest` takes `src`'s place among its siblings and
+ * inherits its children. @see l4v cap_move_ext
+ */
+export function capMoveExt(
+  s: KernelState,
+  src: CSlot,
+  dest: CSlot,
+  srcP: CSlot | undefined,
+  destP: CSlot | undefined,
+): KernelState {
+  const s1 = detach(s, dest, destP);
+  if (sameSlot(src, dest)) return s1;
+  const s2 = srcP === undefined ? s1 : setCdtList(s1, srcP, listReplace(cdtChildren(s1, srcP), src, dest));
+  return updateLists(s2, [[src, []], [dest, [...cdtChildren(s2, src), ...cdtChildren(s2, dest)]]]);
+}
+
+/** `slot1 <-> slot2` applied to an optional slot (a parent that is one of the two). */
+function swapRef(p: CSlot | undefined, slot1: CSlot, slot2: CSlot): CSlot | undefined {
+  if (p === undefined) return undefined;
+  return sameSlot(p, slot1) ? slot2 : sameSlot(p, slot2) ? slot1 : p;
+}
+
+/**
+ * The child-order part of `cap_swap`: the two slots exchange child lists and places among
+ * their siblings. `p1`/`p2` are their parents before the swap. @see l4v cap_swap_ext
+ */
+export function capSwapExt(
+  s: KernelState,
+  slot1: CSlot,
+  slot2: CSlot,
+  p1: CSlot | undefined,
+  p2: CSlot | undefined,
+): KernelState {
+  const l1 = cdtChildren(s, slot1);
+  const l2 = cdtChildren(s, slot2);
+  const s1 = updateLists(s, [[slot1, l2], [slot2, l1]]);
+  const q2 = swapRef(p2, slot1, slot2);
+  const q1 = swapRef(p1, slot1, slot2);
+  const list = (p: CSlot): readonly CSlot[] => cdtChildren(s1, p);
+  if (q2 === undefined) {
+    return q1 === undefined ? s1 : setCdtList(s1, q1, listReplace(list(q1), slot1, slot2));
+  }
+  if (q1 === undefined) return setCdtList(s1, q2, listReplace(list(q2), slot2, slot1));
+  if (sameSlot(q1, q2)) return setCdtList(s1, q2, listSwap(list(q2), slot1, slot2));
+  return updateLists(s1, [
+    [q2, listReplace(list(q2), slot2, slot1)],
+    [q1, listReplace(list(q1), slot1, slot2)],
+  ]);
+}
+
+/**
+ * The child-order part of `empty_slot`: the slot's children take its place in its parent's
+ * list. `slotP` is its parent before. @see l4v empty_slot_ext
+ */
+export function emptySlotExt(s: KernelState, slot: CSlot, slotP: CSlot | undefined): KernelState {
+  if (slotP === undefined) return setCdtList(s, slot, []);
+  if (sameSlot(slotP, slot)) return setCdtList(s, slotP, listRemove(cdtChildren(s, slotP), slot));
+  const replaced = listReplaceList(cdtChildren(s, slotP), slot, cdtChildren(s, slot));
+  return updateLists(s, [[slotP, replaced], [slot, []]]);
+}
+
+/**
+ * The child-order part of `create_cap`: `dest` becomes the first child of the untyped.
+ * @see l4v create_cap_ext
+ */
+export function createCapExt(s: KernelState, untyped: CSlot, dest: CSlot, destP: CSlot | undefined): KernelState {
+  const s1 = detach(s, dest, destP);
+  return setCdtList(s1, untyped, [dest, ...cdtChildren(s1, untyped)]);
+}
+
+/**
+ * Installs the original cap of a newly retyped object in the empty slot `dest`, as the
+ * first CDT child of the untyped cap's slot (manual §2.4 "Kernel Memory Allocation").
+ * `cap` is the object's default cap (l4v `default_cap`), which the caller computes.
+ * @see l4v create_cap
+ */
+export function createCap(s: KernelState, untyped: CSlot, dest: CSlot, cap: Cap): KernelState {
+  if (getCap(s, dest).kind !== 'NullCap') throw new KernelPanic('create_cap into a full slot');
+  const destP = cdtParent(s, dest);
+  const s1 = setCdtParent(s, dest, untyped);
+  const s2 = createCapExt(s1, untyped, dest, destP);
+  return setCap(setOriginal(s2, dest, true), dest, cap);
+}

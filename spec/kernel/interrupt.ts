@@ -1,0 +1,72 @@
+/**
+ * Handling an interrupt (l4v `Interrupt_A.thy` `maybe_handle_interrupt`, `handle_interrupt`,
+ * `timer_tick`, `ARM/ArchInterrupt_A.thy`; manual §9.1 "Interrupt Delivery"). The kernel's
+ * own timer drives round robin and the domain schedule; a line in state `IRQSignal` signals
+ * the notification in its handler slot and stays masked until user level acknowledges it.
+ *
+ * @module
+ */
+import { MAX_IRQ, NUM_DOMAINS, TIME_SLICE } from '../../abi/config.js';
+import type { KernelState } from '../state/kernel-state.js';
+import { getCap } from './cspace-access.js';
+import { getIRQSlot, getIRQState, getTCB, maskInterrupt, updateTCB } from './kheap.js';
+import { KernelPanic, NotModelledYet } from './panic.js';
+import { acknowledgeIRQ, getActiveIRQ } from './preemption.js';
+import { rescheduleRequired, tcbSchedAction, tcbSchedAppend } from './ready-queues.js';
+
+/**
+ * Handles the active interrupt, if any (none: a spurious interrupt, which needs nothing on
+ * this platform). @see l4v maybe_handle_interrupt
+ */
+export function maybeHandleInterrupt(s: KernelState, inKernel: boolean): KernelState {
+  const irq = getActiveIRQ(s, inKernel);
+  return irq === null ? s : handleInterrupt(acknowledgeIRQ(s, irq), irq);
+}
+
+/**
+ * Handles interrupt `irq` according to its state: a line beyond `maxIRQ` is masked; a
+ * signal line signals its handler's notification and is masked; the timer ticks.
+ * @see l4v handle_interrupt
+ */
+export function handleInterrupt(s: KernelState, irq: number): KernelState {
+  if (irq > MAX_IRQ) return maskInterrupt(s, true, irq);
+  switch (getIRQState(s, irq)) {
+    case 'IRQSignal':
+      return maskInterrupt(signalIRQHandler(s, irq), true, irq);
+    case 'IRQTimer':
+      return timerTick(s);
+    case 'IRQReserved':
+      return s;
+    case 'IRQInactive':
+      throw new KernelPanic(`interrupt from inactive line ${irq}`);
+  }
+}
+
+/** Signals the notification in an IRQ's handler slot, if it is one the kernel may send to. */
+function signalIRQHandler(s: KernelState, irq: number): KernelState {
+  const cap = getCap(s, getIRQSlot(s, irq));
+  if (cap.kind === 'NotificationCap' && cap.rights.write) throw new NotModelledYet('send_signal (IRQ)');
+  return s;
+}
+
+/**
+ * One tick of the kernel timer: the running thread's time slice shrinks, and when it runs
+ * out it is refilled and the thread goes to the back of its queue; the current domain's
+ * time shrinks, and when it runs out the scheduler moves on. @see l4v timer_tick
+ */
+export function timerTick(s: KernelState): KernelState {
+  const s1 = tickTimeSlice(s);
+  if (NUM_DOMAINS <= 1) return s1;
+  if (s1.domainTime <= 0) throw new KernelPanic('timer tick with no domain time left');
+  const s2 = { ...s1, domainTime: s1.domainTime - 1 };
+  return s2.domainTime === 0 ? rescheduleRequired(s2) : s2;
+}
+
+function tickTimeSlice(s: KernelState): KernelState {
+  const cur = getTCB(s, s.curThread);
+  if (cur.state.kind !== 'Running') return s;
+  const ts = Math.max(cur.timeSlice - 1, 0);
+  if (ts > 0) return updateTCB(s, s.curThread, { timeSlice: ts });
+  const s1 = updateTCB(s, s.curThread, { timeSlice: TIME_SLICE });
+  return rescheduleRequired(tcbSchedAction(s1, tcbSchedAppend, s.curThread));
+}
