@@ -225,20 +225,55 @@ export interface MappingAttributes {
   /** Shareable. */ readonly s: number;
 }
 
+/** seL4 `pde_invalid`: a translation fault; seL4 keeps the hardware ASID in one of them. */
+export interface PdeInvalid {
+  /** Variant tag. */ readonly kind: 'Invalid';
+  /** `stored_hw_asid`. */ readonly storedHwAsid: number;
+  /** `stored_asid_valid`. */ readonly storedAsidValid: number;
+}
+/** seL4 `pde_coarse`: a pointer to a second-level table. */
+export interface PdeCoarse {
+  /** Variant tag. */ readonly kind: 'Coarse';
+  /** Physical base of the table. */ readonly address: Word;
+  /** `P` (ECC enable). */ readonly p: number;
+  /** Domain. */ readonly domain: number;
+}
+/** seL4 `pde_section` with `size` = 0: a 1 MiB section. */
+export interface PdeSection extends MappingAttributes {
+  /** Variant tag. */ readonly kind: 'Section';
+  /** Physical base. */ readonly address: Word;
+  /** `P` (ECC enable). */ readonly p: number;
+  /** Domain. */ readonly domain: number;
+}
+/** seL4 `pde_section` with `size` = 1: a 16 MiB supersection (domain 0). */
+export interface PdeSuperSection extends MappingAttributes {
+  /** Variant tag. */ readonly kind: 'SuperSection';
+  /** Physical base. */ readonly address: Word;
+  /** `P` (ECC enable). */ readonly p: number;
+}
+/** seL4 `pde_reserved`: type 0b11, a translation fault on the Cortex-A9. */
+export interface PdeReserved {
+  /** Variant tag. */ readonly kind: 'Reserved';
+}
 /** A decoded first-level descriptor (seL4 `pde_t`; section and supersection split). */
-export type Pde =
-  | { readonly kind: 'Invalid'; readonly storedHwAsid: number; readonly storedAsidValid: number }
-  | { readonly kind: 'Coarse'; readonly address: Word; readonly p: number; readonly domain: number }
-  | ({ readonly kind: 'Section'; readonly address: Word; readonly p: number; readonly domain: number }
-      & MappingAttributes)
-  | ({ readonly kind: 'SuperSection'; readonly address: Word; readonly p: number } & MappingAttributes)
-  | { readonly kind: 'Reserved' };
+export type Pde = PdeInvalid | PdeCoarse | PdeSection | PdeSuperSection | PdeReserved;
 
-/** A decoded second-level descriptor (seL4 `pte_t`, plus the all-zero fault entry). */
-export type Pte =
-  | { readonly kind: 'Invalid' }
-  | ({ readonly kind: 'Large'; readonly address: Word } & MappingAttributes)
-  | ({ readonly kind: 'Small'; readonly address: Word } & MappingAttributes);
+/** The all-zero (type 0b00) second-level entry: a translation fault. */
+export interface PteInvalid {
+  /** Variant tag. */ readonly kind: 'Invalid';
+}
+/** seL4 `pte_large`: a 64 KiB page. */
+export interface PteLarge extends MappingAttributes {
+  /** Variant tag. */ readonly kind: 'Large';
+  /** Physical base. */ readonly address: Word;
+}
+/** seL4 `pte_small`: a 4 KiB page. */
+export interface PteSmall extends MappingAttributes {
+  /** Variant tag. */ readonly kind: 'Small';
+  /** Physical base. */ readonly address: Word;
+}
+/** A decoded second-level descriptor (seL4 `pte_t`, plus the fault entry). */
+export type Pte = PteInvalid | PteLarge | PteSmall;
 
 // Where each mapping attribute sits, per descriptor kind: [apx, ap, nG, tex, xn, s] bit
 // positions. C and B are bits 3 and 2 in every kind.

@@ -5,9 +5,10 @@
  *
  * The PC, trap and exit conventions are those of `user.ts` (see its module comment).
  *
- * Modelled time: every completed user instruction takes `nsPerInstruction` (1 ns: a 1 GHz
- * Cortex-A9 at one instruction per cycle); `work(ns)` takes its `ns`; kernel entries take no
- * time. When the kernel has no current thread (the idle thread), the machine waits for an
+ * Modelled time: every user instruction that runs to its end takes `nsPerInstruction` (1 ns:
+ * a 1 GHz Cortex-A9 at one instruction per cycle), an svc or undefined instruction included
+ * (its exception is taken after that time); an aborted access takes none (its retry does);
+ * `work(ns)` takes its `ns`; kernel entries take no time. When the kernel has no current thread (the idle thread), the machine waits for an
  * interrupt (WFI), jumping the clock to the next device event.
  *
  * Interrupts are taken at instruction boundaries: before running user code the machine asks
@@ -247,6 +248,7 @@ export class Machine {
     let result = 0;
     switch (insn.op) {
       case Op.Svc: {
+        this.retire();
         const number = regs[Reg.R7] ?? 0;
         const sys = syscallFromNumber(number);
         const event: KernelEvent = sys === undefined
@@ -266,6 +268,7 @@ export class Machine {
         break;
       }
       case Op.Undefined:
+        this.retire();
         return this.trap(t, UNDEFINED_INSTRUCTION_EVENT, (pc + 4) >>> 0);
       case Op.Work:
         // Time passes in slices up to the next device event, so an interrupt arriving
@@ -285,9 +288,15 @@ export class Machine {
     t.pending = false;
     t.result = result;
     regs[Reg.NextIP] = pc + 4;
+    this.retire();
+    return false;
+  }
+
+  // An instruction ran to its end (a trapping svc or udf too: the exception is taken after
+  // it); an aborted access did not, and is not counted until its retry completes.
+  private retire(): void {
     this.instructions++;
     this.clock.advance(this.nsPerInstruction);
-    return false;
   }
 
   // The idle thread: wait for an interrupt, moving time to each device event in turn.

@@ -7,7 +7,10 @@
  * every address), SCTLR.AFE = 0 (AP[2:0] permission model, no access flag), every domain a
  * client (so domain faults never occur), no PXN and no LPAE. A table walk that reads outside
  * RAM is a synchronous external abort on the walk (never a JS exception): seL4 never builds
- * such a table, but the walk must not throw whatever the tables hold.
+ * such a table, but the walk must not throw whatever the tables hold. The DFSR domain field
+ * holds the first-level descriptor's domain where the architecture defines it (second-level
+ * faults, section permission faults) and 0 where it is UNKNOWN (first-level translation
+ * faults) or absent (supersections, and the IFSR, which has no domain field).
  *
  * Allocation: {@link translate} and {@link walk} fill a caller-supplied {@link Translation},
  * which hot paths (the TLB, the user model) keep and reuse; the success path then allocates
@@ -46,21 +49,25 @@ export const PERM_PRIV_WRITE = 1 << 4;
 /** Permission bit: privileged instruction fetch. */
 export const PERM_PRIV_EXECUTE = 1 << 5;
 
-// Read/write rights of each AP[2:0] value, before XN. Index = AP[2:0].
+const PRIV_RW = PERM_PRIV_READ | PERM_PRIV_WRITE;
+const USER_RW = PERM_USER_READ | PERM_USER_WRITE;
+// Read/write rights of each AP[2:0] value before XN (ARM ARM table "VMSAv7 MMU access
+// permissions", SCTLR.AFE = 0), indexed by AP[2:0].
 const AP_RW: readonly number[] = [
-  0,
-  PERM_PRIV_READ | PERM_PRIV_WRITE,
-  PERM_PRIV_READ | PERM_PRIV_WRITE | PERM_USER_READ,
-  PERM_PRIV_READ | PERM_PRIV_WRITE | PERM_USER_READ | PERM_USER_WRITE,
-  0,
-  PERM_PRIV_READ,
-  PERM_PRIV_READ | PERM_USER_READ,
-  PERM_PRIV_READ | PERM_USER_READ,
+  0, //                               AP_NO_ACCESS
+  PRIV_RW, //                         AP_KERNEL_ONLY (VMKernelOnly)
+  PRIV_RW | PERM_USER_READ, //        AP_USER_READ_ONLY (VMReadOnly)
+  PRIV_RW | USER_RW, //               AP_USER_READ_WRITE (VMReadWrite)
+  0, //                               AP_RESERVED: UNPREDICTABLE, modelled as no access
+  PERM_PRIV_READ, //                  AP_KERNEL_READ_ONLY
+  PERM_PRIV_READ | PERM_USER_READ, // AP_READ_ONLY_DEPRECATED
+  PERM_PRIV_READ | PERM_USER_READ, // AP_READ_ONLY
 ];
 
 /**
- * The `PERM_*` bits an AP[2:0] value and an XN bit grant. An instruction fetch needs read
- * permission at the current privilege and XN clear (ARM ARM B3.7.2).
+ * The `PERM_*` bits an AP[2:0] value and an XN bit grant. Instructions are fetched only where
+ * XN is clear and read permission exists at the current privilege (ARM ARM, "The Execute
+ * Never (XN) attribute and instruction prefetching").
  */
 export function permissionsOf(ap: number, xn: number): number {
   const rw = AP_RW[ap & 7] ?? 0;
@@ -213,7 +220,6 @@ export function walk(mem: PhysicalMemory, ttbr0: number, vaddr: number, out: Tra
         pteNG(pte), domain, pte);
     }
     case PDE_TYPE_SECTION:
-    case 3:
       // Supersections have no domain field: the architecture puts them in domain 0.
       return pdeIsSuperSection(pde)
         ? walkMapped(out, pdeSuperSectionAddress(pde), SUPERSECTION_BITS, 1,

@@ -102,16 +102,30 @@ export class TickRate {
     this.den = d / g;
   }
 
-  /** Whole ticks in `ns` nanoseconds. */
+  /** Whole ticks in `ns` nanoseconds (exact while `ns * num` is a safe integer). */
   ticksIn(ns: number): number {
-    return Math.floor((ns * this.num) / this.den);
+    const x = ns * this.num;
+    let q = Math.floor(x / this.den);
+    if (x <= Number.MAX_SAFE_INTEGER) {
+      // The division may round across an integer; fix it with exact products.
+      while (q > 0 && q * this.den > x) q--;
+      while ((q + 1) * this.den <= x) q++;
+    }
+    return q;
   }
 
-  /** The least whole ns in which `ticks` ticks have elapsed (consistent with {@link ticksIn}). */
+  /**
+   * The least whole ns in which `ticks` ticks have elapsed, consistent with {@link ticksIn}
+   * (exact while `ticks * den` is a safe integer, that is for any span under about 100 days;
+   * beyond, the nearest float).
+   */
   nsFor(ticks: number): number {
-    let t = Math.ceil((ticks * this.den) / this.num);
-    while (this.ticksIn(t) < ticks) t++;
-    while (t > 0 && this.ticksIn(t - 1) >= ticks) t--;
+    const x = ticks * this.den;
+    let t = Math.ceil(x / this.num);
+    if (x <= Number.MAX_SAFE_INTEGER) {
+      while (t * this.num < x) t++;
+      while (t > 0 && (t - 1) * this.num >= x) t--;
+    }
     return t;
   }
 }

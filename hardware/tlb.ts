@@ -125,8 +125,9 @@ export class Tlb {
   }
 
   /**
-   * Translates `vaddr` for `asid` through the TLB, walking the tables at `ttbr0` and filling
-   * on a miss. Returns the physical address, or {@link TLB_FAULT} with the fault in `result`.
+   * Translates `vaddr` for `asid` (the 8-bit hardware ASID, 0..255) through the TLB, walking
+   * the tables at `ttbr0` and filling on a miss. Returns the physical address, or
+   * {@link TLB_FAULT} with the fault in `result`.
    */
   translate(mem: PhysicalMemory, ttbr0: number, asid: number, vaddr: number, access: Access,
     privileged = false): number {

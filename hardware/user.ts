@@ -38,7 +38,16 @@ import { TLB_FAULT, type Tlb } from './tlb.js';
 export type AccessSize = 1 | 2 | 4;
 
 /** The kernel event a failed user access raises (seL4 `handleVMFaultEvent`'s input). */
-export type VMFaultInfo = Extract<KernelEvent, { kind: 'VMFault' }>;
+export interface VMFaultInfo {
+  /** Always `VMFault`: the value is a {@link KernelEvent} as it stands. */
+  readonly kind: 'VMFault';
+  /** `Data` for a data abort, `Instruction` for a prefetch abort. */
+  readonly type: 'Data' | 'Instruction';
+  /** The FAR for a data abort; the PC for a prefetch abort. */
+  readonly address: number;
+  /** The DFSR or IFSR, masked to the 14 bits seL4 reports. */
+  readonly fsr: number;
+}
 
 /** How user accesses reach memory: the hardware MMU by default, or a spec kernel's own view. */
 export interface UserMemoryPort {
@@ -62,7 +71,18 @@ export interface KernelPort {
 }
 
 /** Instruction kinds a program yields. */
-export const Op = { Svc: 0, Load: 1, Store: 2, Undefined: 3, Work: 4 } as const;
+export const Op = {
+  /** `svc #0`: a system call. */
+  Svc: 0,
+  /** A load (`ldr`, `ldrh`, `ldrb`). */
+  Load: 1,
+  /** A store (`str`, `strh`, `strb`). */
+  Store: 2,
+  /** An undefined instruction. */
+  Undefined: 3,
+  /** Register-only computation taking modelled time. */
+  Work: 4,
+} as const;
 
 /** One of {@link Op}. */
 export type OpCode = (typeof Op)[keyof typeof Op];
@@ -90,8 +110,13 @@ export class UserThread {
   // One instruction record per thread, reused: a thread has at most one in flight.
   private readonly insn: UserInstruction = { op: Op.Svc, vaddr: 0, size: 4, value: 0 };
 
+  /** The thread id the program was loaded for. */
+  readonly id: number;
+
   /** A thread handle for `id` on `cpu`. */
-  constructor(private readonly cpu: Cpu, readonly id: number) {}
+  constructor(private readonly cpu: Cpu, id: number) {
+    this.id = id;
+  }
 
   /** The register file (indexed by `Reg`); the CPU's while this program runs. */
   get regs(): Uint32Array {
@@ -161,8 +186,19 @@ export class UserThread {
 
 /** {@link UserMemoryPort} over the hardware: TLB and MMU walk from the CPU's TTBR0 and ASID. */
 export class MmuUserMemory implements UserMemoryPort {
+  /** Physical memory behind the translation. */
+  readonly memory: PhysicalMemory;
+  /** The CPU whose TTBR0 and ASID select the address space. */
+  readonly cpu: Cpu;
+  /** The TLB translations go through. */
+  readonly tlb: Tlb;
+
   /** A port reading `memory` through `tlb` with `cpu`'s translation registers. */
-  constructor(readonly memory: PhysicalMemory, readonly cpu: Cpu, readonly tlb: Tlb) {}
+  constructor(memory: PhysicalMemory, cpu: Cpu, tlb: Tlb) {
+    this.memory = memory;
+    this.cpu = cpu;
+    this.tlb = tlb;
+  }
 
   private translate(vaddr: number, size: AccessSize, access: Access): number | VMFaultInfo {
     // seL4 runs with SCTLR.A set: a misaligned access is an alignment fault, checked first.

@@ -131,6 +131,8 @@ export class Kernel {
   retSlot = 0;
   /** `bitsRemaining` result of the last `resolveAddressBits`. */
   retBitsRemaining = 0;
+  /** `success` result of the last `finaliseSlot` (its cleanup info is in `capRet2`). */
+  retSuccess = false;
   /** Scratch cap results (C's returned `cap_t` structs); reused by kernel functions. */
   readonly capRet: CapWords = capWords();
   /** Second scratch cap, for functions that build two caps (Rotate, Mint). */

@@ -18,6 +18,7 @@ import {
   tcbGet, tcbGetQueued, tcbGetState, tcbSet, tcbSetQueued, tcbSetStateType,
 } from '../object/tcb-layout.js';
 import { KernelPanic } from './panic.js';
+import { setVMRoot } from './vspace.js';
 
 const WORD_RADIX = 5;
 
@@ -169,7 +170,7 @@ export function setThreadState(k: Kernel, tcb: number, ts: number): void {
 
 /** `switchToThread`: makes `tcb` current, taking it off its ready queue. */
 export function switchToThread(k: Kernel, tcb: number): void {
-  // Arch_switchToThread (setVMRoot) belongs to the VSpace slice; no machine state changes here.
+  setVMRoot(k, tcb); // Arch_switchToThread
   tcbSchedDequeue(k, tcb);
   k.ksCurThread = tcb;
 }

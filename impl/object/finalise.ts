@@ -14,16 +14,17 @@ import { KernelPanic, NotModelledYet } from '../kernel/panic.js';
 import { cancelAllIPC, cancelAllSignals, suspend, unbindMaybeNotification, unbindNotification } from './ipc-cancel.js';
 import { deletingIRQHandler } from './interrupt.js';
 import { TCB_CNODE_ENTRIES, tcbObjectBase } from './tcb-layout.js';
+import { deleteASID, deleteASIDPool } from '../kernel/vspace.js';
 
 function result(k: Kernel, r0: number, r1: number, c0: number, c1: number): void {
   C.setCapWords(k.capRet, r0, r1);
   C.setCapWords(k.capRet2, c0, c1);
 }
 
-/** `finaliseCap(cap, final, exposed)` for every cap type; see {@link finaliseCap} in objecttype.ts. */
+/** `finaliseCap(cap, final, exposed)` for every cap type; see `finaliseCap` in objecttype.ts. */
 export function finaliseCapOfType(k: Kernel, w0: number, w1: number, final: boolean, exposed: boolean): void {
   if (C.isArchCap(w0)) {
-    archFinaliseCap(w0, w1, final);
+    archFinaliseCap(k, w0, w1, final);
     result(k, C.CAP_NULL, 0, C.CAP_NULL, 0);
     return;
   }
@@ -89,14 +90,16 @@ function finaliseLongRunning(k: Kernel, w0: number, w1: number, final: boolean):
   result(k, C.CAP_NULL, 0, C.CAP_NULL, 0);
 }
 
-// `Arch_finaliseCap`: the VSpace clean-ups belong to the VSpace slice.
-function archFinaliseCap(w0: number, w1: number, final: boolean): void {
+// `Arch_finaliseCap`: ASIDs are released here; unmapping belongs to the VSpace slice.
+function archFinaliseCap(k: Kernel, w0: number, w1: number, final: boolean): void {
   switch (C.capGetCapType(w0)) {
     case C.CAP_ASID_POOL:
-      if (final) throw new NotModelledYet('deleteASIDPool (final ASID pool cap deleted)');
+      if (final) deleteASIDPool(k, A.asidPoolCapGetCapASIDBase(w1), A.asidPoolCapGetCapASIDPool(w0));
       return;
     case C.CAP_PAGE_DIRECTORY:
-      if (final && A.pageDirectoryCapGetCapPDIsMapped(w0)) throw new NotModelledYet('deleteASID (final assigned PD cap deleted)');
+      if (final && A.pageDirectoryCapGetCapPDIsMapped(w0)) {
+        deleteASID(k, A.pageDirectoryCapGetCapPDMappedASID(w1), A.pageDirectoryCapGetCapPDBasePtr(w0));
+      }
       return;
     case C.CAP_PAGE_TABLE:
       if (final && A.pageTableCapGetCapPTIsMapped(w1)) throw new NotModelledYet('unmapPageTable (final mapped PT cap deleted)');

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { slotKey } from '../../spec/state/cslot.js';
+import { slotKey, type CSlot } from '../../spec/state/cslot.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
 import { capClass, capRange, within } from './cap-range.js';
 import { capInSlot, indexOf, showSlotKey, slotOfKey } from './state-index.js';
@@ -43,7 +43,7 @@ export const noMloop: Invariant = {
       while (k !== undefined && mark.get(k) === undefined) {
         mark.set(k, 1);
         walk.push(k);
-        const p = s.cdt.get(k);
+        const p: CSlot | undefined = s.cdt.get(k);
         k = p === undefined ? undefined : slotKey(p);
       }
       if (k !== undefined && mark.get(k) === 1) out.push(violation('no_mloop', showSlotKey(ix, k), 'is its own CDT ancestor'));

@@ -176,7 +176,9 @@ function capKindProblem(ix: StateIndex, c: Cap): string | undefined {
     case 'UntypedCap':
       if (c.sizeBits < MIN_UNTYPED_BITS || c.sizeBits > MAX_UNTYPED_BITS) return `size 2^${c.sizeBits} out of range`;
       if (c.freeIndex < 0 || c.freeIndex > 2 ** c.sizeBits) return `free index ${c.freeIndex} beyond its size`;
-      if (c.ptr === 0) return 'null pointer';
+      // l4v's `p ≠ 0` is about kernel-window pointers, never 0; ours are physical, and a
+      // device untyped may well start at physical address 0.
+      if (c.ptr === 0 && !c.isDevice) return 'null pointer';
       return straddlingObject(ix, c);
     case 'EndpointCap':
       return heap.get(c.ptr)?.kind === 'Endpoint' ? undefined : 'no endpoint there';

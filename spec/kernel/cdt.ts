@@ -15,7 +15,9 @@
 import type { Cap } from '../state/cap.js';
 import { sameSlot, slotKey, type CSlot } from '../state/cslot.js';
 import type { KernelState } from '../state/kernel-state.js';
+import type { SyscallError } from '../state/exceptions.js';
 import { getCap, setCap, setOriginal } from './cspace-access.js';
+import { err, ok, type Result } from './monad.js';
 import { KernelPanic } from './panic.js';
 
 /** The CDT parent of `slot`, if it has one. @see l4v cdt */
@@ -34,6 +36,11 @@ export function cdtChildren(s: KernelState, slot: CSlot): readonly CSlot[] {
  */
 export function hasChildren(s: KernelState, slot: CSlot): boolean {
   return cdtChildren(s, slot).length > 0;
+}
+
+/** Fails with `RevokeFirst` if the cap in `slot` has CDT children. @see l4v ensure_no_children */
+export function ensureNoChildren(s: KernelState, slot: CSlot): Result<void, SyscallError> {
+  return hasChildren(s, slot) ? err({ kind: 'RevokeFirst' }) : ok(undefined);
 }
 
 /**

@@ -97,7 +97,7 @@ export function lookupSlotForCNodeOp(
 ): Result<CSlot, SyscallError> {
   if (root.kind !== 'CNodeCap') return err({ kind: 'FailedLookup', source: isSource, failure: { kind: 'InvalidRoot' } });
   if (depth < 1 || depth > WORD_BITS) return err({ kind: 'RangeError', min: 1, max: WORD_BITS });
-  const r = resolveAddressBits(s, root, bitsBelow(cptr, WORD_BITS, depth), depth);
+  const r = resolveAddressBits(s, root, bitsBelow(cptr, depth, depth), depth);
   if (!r.ok) return err({ kind: 'FailedLookup', source: isSource, failure: r.error });
   if (r.value.bitsLeft !== 0) {
     return err({ kind: 'FailedLookup', source: isSource, failure: { kind: 'DepthMismatch', bitsLeft: r.value.bitsLeft, bitsFound: 0 } });

@@ -64,7 +64,7 @@ function opArb(l: Layout, aligned: boolean): fc.Arbitrary<Op> {
 }
 
 const scenario = fc.constantFrom(...LAYOUTS).chain((l) =>
-  fc.tuple(fc.constant(l), fc.array(opArb(l, true), { maxLength: 80 }), fc.array(opArb(l, false), { maxLength: 10 })));
+  fc.tuple(fc.constant(l), fc.array(opArb(l, true), { minLength: 10, maxLength: 120 }), fc.array(opArb(l, false), { maxLength: 10 })));
 
 describe('PhysicalMemory', () => {
   test.prop([scenario], { numRuns: 200 })('agrees with a byte map', ([l, ops, unaligned]) => {
@@ -114,12 +114,17 @@ describe('PhysicalMemory', () => {
       const base = 0x80000000;
       const mem = new PhysicalMemory({ ramBase: base, ramSize: 0x8000 });
       const model = new Uint8Array(0x8000);
+      const wordOf = (off: number): number =>
+        (model[off]! | (model[off + 1]! << 8) | (model[off + 2]! << 16) | (model[off + 3]! << 24)) >>> 0;
       for (const [off, v] of writes) { mem.write8(base + off, v); model[off] = v; }
       const before = model.slice();
       const snapshot = mem.clone();
       const [lo, hi] = a <= b ? [a, b] : [b, a];
       mem.zeroRange(base + lo, hi - lo);
       model.fill(0, lo, hi);
+      // The word path goes through the frame cache: first where the last store left it.
+      const last = writes.length > 0 ? writes[writes.length - 1]![0] & ~3 : 0;
+      expect(mem.read32(base + last)).toBe(wordOf(last));
       expect(firstDifference(mem.readBytes(base, 0x8000), model)).toBe(-1);
       for (const [frameBase] of mem.frames()) {
         const f = frameBase - base;
@@ -127,6 +132,14 @@ describe('PhysicalMemory', () => {
       }
       expect(firstDifference(snapshot.readBytes(base, 0x8000), before)).toBe(-1);
       expect(snapshot.contentEquals(mem)).toBe(before.every((v, i) => v === model[i]));
+      // Stores after the zeroing land in live frames.
+      for (const [off, v] of writes) {
+        mem.write32(base + (off & ~3), v * 0x01010101);
+        model.fill(v, off & ~3, (off & ~3) + 4);
+      }
+      expect(firstDifference(mem.readBytes(base, 0x8000), model)).toBe(-1);
+      mem.zeroRange(base, 0x8000);
+      expect(mem.allocatedFrames).toBe(0);
     });
 
   test('a fresh machine allocates nothing; reads of unwritten RAM are zero and allocate nothing', () => {
@@ -168,6 +181,8 @@ describe('PhysicalMemory', () => {
     expect([copy.contentEquals(mem), mem.read8(0x10000ffe)]).toEqual([false, 1]);
     copy.write8(0x10000ffe, 1);
     copy.write32(0x10200000, 0); // an allocated all-zero frame equals an absent one
-    expect(copy.contentEquals(mem)).toBe(true);
+    expect([copy.contentEquals(mem), mem.contentEquals(copy)]).toEqual([true, true]);
+    copy.write32(0x10300000, 5); // a frame only one side has, compared from either side
+    expect([copy.contentEquals(mem), mem.contentEquals(copy)]).toEqual([false, false]);
   });
 });

@@ -7,7 +7,8 @@ import {
 } from '../../hardware/epit.js';
 import { InterruptController, IRQ_SPURIOUS } from '../../hardware/irq.js';
 import {
-  Clock, NS_PER_MS, PRIV_TIMER_COUNTER, PRIV_TIMER_INT_STATUS, PRIV_TIMER_LOAD, PrivateTimer,
+  Clock, NS_PER_MS, PRIV_TIMER_CONTROL, PRIV_TIMER_COUNTER, PRIV_TIMER_CTRL_AUTORELOAD,
+  PRIV_TIMER_CTRL_ENABLE, PRIV_TIMER_INT_STATUS, PRIV_TIMER_LOAD, PrivateTimer,
   TIMER_TICK_MS, TickRate,
 } from '../../hardware/timer.js';
 
@@ -59,6 +60,23 @@ describe('PrivateTimer (kernel preemption timer)', () => {
     expect(irq.acknowledge()).toBe(IRQ_SPURIOUS); // edges while pending merge into one
     expect(timer.nextEventNs()).toBe(11 * TICK_NS);
   });
+
+  propTest.prop([fc.integer({ min: 1_000_000, max: 600_000_000 }), fc.integer({ min: 1, max: 1_000_000 }), fc.nat(1_000_000)])(
+    'in auto-reload the k-th zero comes k * Load ticks after the start, at any clock rate',
+    (hz, load, start) => {
+      const clock = new Clock();
+      const irq = new InterruptController();
+      const timer = new PrivateTimer(clock, irq, ARM_PRIV_TIMER.irq, hz);
+      clock.advanceTo(start);
+      timer.write32(PRIV_TIMER_LOAD, load);
+      timer.write32(PRIV_TIMER_CONTROL, PRIV_TIMER_CTRL_AUTORELOAD | PRIV_TIMER_CTRL_ENABLE);
+      const rate = new TickRate(hz);
+      for (let k = 1; k <= 12; k++) {
+        expect(timer.nextEventNs()).toBe(start + rate.nsFor(k * load));
+        clock.advanceTo(timer.nextEventNs());
+      }
+    },
+  );
 
   test('the counter counts down from Load at the timer clock', () => {
     const { clock, timer } = kernelTimer();
@@ -154,6 +172,7 @@ describe('Clock and TickRate', () => {
     'nsFor is the least time in which the ticks have elapsed',
     (hz, divider, ticks) => {
       const r = new TickRate(hz, divider);
+      fc.pre(ticks * r.den <= Number.MAX_SAFE_INTEGER); // the exact range (about 100 days)
       const t = r.nsFor(ticks);
       expect(r.ticksIn(t)).toBeGreaterThanOrEqual(ticks);
       if (t > 0) expect(r.ticksIn(t - 1)).toBeLessThan(ticks);

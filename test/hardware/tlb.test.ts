@@ -21,17 +21,37 @@ const setBits = (w: number, mask: number, bits: number): number => ((w & ~mask) 
 // User descriptors are non-global (nG set), as seL4's makeUserPTE/PDE make them.
 const userPde = (asid: number): fc.Arbitrary<number> => fc.oneof(
   word.map((w) => setBits(w, 3, 0)),
-  fc.tuple(word, fc.integer({ min: 0, max: 3 })).map(([w, k]) => (ptOf(asid, k) | (w & 0x3fc) | 1) >>> 0),
-  word.map((w) => setBits(w, (1 << 17) | 3, (1 << 17) | 2)),
+  { weight: 3, arbitrary: fc.tuple(word, fc.integer({ min: 0, max: 3 }))
+    .map(([w, k]) => (ptOf(asid, k) | (w & 0x3fc) | 1) >>> 0) },
+  { weight: 2, arbitrary: word.map((w) => setBits(w, (1 << 17) | 3, (1 << 17) | 2)) },
   word.map((w) => setBits(w, 3, 3)),
 );
 const userPte = fc.oneof(
   word.map((w) => setBits(w, 3, 0)),
-  word.map((w) => setBits(w, (1 << 11) | 3, (1 << 11) | 1)),
-  word.map((w) => setBits(w, (1 << 11) | 2, (1 << 11) | 2)),
+  { weight: 2, arbitrary: word.map((w) => setBits(w, (1 << 11) | 3, (1 << 11) | 1)) },
+  { weight: 3, arbitrary: word.map((w) => setBits(w, (1 << 11) | 2, (1 << 11) | 2)) },
 );
 // The kernel window: global sections (nG clear) or faults.
 const globalPde = fc.oneof(word.map((w) => setBits(w, 3, 0)), word.map((w) => setBits(w, (1 << 17) | 3, 2)));
+
+// A whole starting address space: every pooled entry of every table, mostly mappings.
+interface Space { pdes: number[][]; ptes: number[][]; globals: number[] }
+const spaceArb: fc.Arbitrary<Space> = fc.record({
+  pdes: fc.tuple(...ASIDS.map((a) => fc.array(userPde(a), { minLength: USER_L1.length, maxLength: USER_L1.length }))),
+  ptes: fc.tuple(...ASIDS.map(() => fc.array(userPte, { minLength: 4 * L2.length, maxLength: 4 * L2.length }))),
+  globals: fc.array(globalPde, { minLength: GLOBAL_L1.length, maxLength: GLOBAL_L1.length }),
+});
+function machineWith(space: Space): PhysicalMemory {
+  const mem = new PhysicalMemory({ ramBase: RAM_BASE, ramSize: 0x01000000 });
+  ASIDS.forEach((asid, n) => {
+    USER_L1.forEach((l1, i) => mem.write32(pdOf(asid) + l1 * 4, space.pdes[n]![i]!));
+    GLOBAL_L1.forEach((l1, i) => mem.write32(pdOf(asid) + l1 * 4, space.globals[i]!));
+    for (let k = 0; k < 4; k++) {
+      L2.forEach((l2, i) => mem.write32(ptOf(asid, k) + l2 * 4, space.ptes[n]![k * L2.length + i]!));
+    }
+  });
+  return mem;
+}
 
 type Op =
   | { kind: 'pde'; asid: number; l1: number; word: number; how: number }
@@ -40,6 +60,12 @@ type Op =
   | { kind: 'access'; asid: number; va: number; access: Access; privileged: boolean };
 
 const asidArb = fc.constantFrom(...ASIDS);
+const accessArb = fc.record({
+  kind: fc.constant('access' as const), asid: asidArb,
+  va: fc.tuple(fc.constantFrom(...USER_L1, ...GLOBAL_L1), fc.constantFrom(...L2), fc.nat(0xfff))
+    .map(([l1, l2, off]) => (l1 * 2 ** 20 + l2 * 2 ** 12 + off) >>> 0),
+  access: fc.constantFrom<Access>('read', 'write', 'execute'), privileged: fc.boolean(),
+});
 const how = fc.nat(99);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   asidArb.chain((asid) => fc.record({ kind: fc.constant('pde' as const), asid: fc.constant(asid),
@@ -47,12 +73,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('pte' as const), asid: asidArb, table: fc.integer({ min: 0, max: 3 }),
     l2: fc.constantFrom(...L2), word: userPte, how }),
   fc.record({ kind: fc.constant('gpde' as const), l1: fc.constantFrom(...GLOBAL_L1), word: globalPde, how }),
-  { weight: 3, arbitrary: fc.record({
-    kind: fc.constant('access' as const), asid: asidArb,
-    va: fc.tuple(fc.constantFrom(...USER_L1, ...GLOBAL_L1), fc.constantFrom(...L2), fc.nat(0xfff))
-      .map(([l1, l2, off]) => (l1 * 2 ** 20 + l2 * 2 ** 12 + off) >>> 0),
-    access: fc.constantFrom<Access>('read', 'write', 'execute'), privileged: fc.boolean(),
-  }) },
+  { weight: 3, arbitrary: accessArb },
 );
 
 const isCoarseTo = (w: number, table: number): boolean => (w & 3) === 1 && (w & 0xfffffc00) >>> 0 === table;
@@ -98,13 +119,14 @@ function bothWays(mem: PhysicalMemory, tlb: Tlb, op: Extract<Op, { kind: 'access
   return [viaTlb, t.ok ? `pa ${t.paddr}` : `fault ${t.fsr} at ${t.far}`];
 }
 
-const tlbSize = fc.constantFrom(8, 64, 256);
+// Sizes 1 and 2 make every ASID share slots, so a hit that ignored the tag would show.
+const tlbSize = fc.constantFrom(1, 2, 8, 64, 256);
 
 describe('TLB coherence', () => {
-  test.prop([tlbSize, fc.array(opArb, { minLength: 1, maxLength: 80 })], { numRuns: 300 })(
+  test.prop([tlbSize, spaceArb, fc.array(opArb, { minLength: 20, maxLength: 120 })], { numRuns: 300 })(
     'with sufficient invalidation after every table write, the TLB agrees with a fresh walk',
-    (size, ops) => {
-      const mem = new PhysicalMemory({ ramBase: RAM_BASE, ramSize: 0x01000000 });
+    (size, space, ops) => {
+      const mem = machineWith(space);
       const tlb = new Tlb({ size });
       for (const op of ops) {
         if (op.kind === 'access') {
@@ -117,10 +139,10 @@ describe('TLB coherence', () => {
       }
     });
 
-  test.prop([tlbSize, fc.array(opArb, { minLength: 1, maxLength: 80 })], { numRuns: 300 })(
+  test.prop([tlbSize, spaceArb, fc.array(opArb, { minLength: 20, maxLength: 120 })], { numRuns: 300 })(
     'with invalidations skipped, every disagreement with a walk was reported by staleEntries first',
-    (size, ops) => {
-      const mem = new PhysicalMemory({ ramBase: RAM_BASE, ramSize: 0x01000000 });
+    (size, space, ops) => {
+      const mem = machineWith(space);
       const tlb = new Tlb({ size });
       for (const op of ops) {
         if (op.kind !== 'access') { applyWrite(mem, tlb, op, true); continue; }
@@ -135,21 +157,19 @@ describe('TLB coherence', () => {
     });
 });
 
-// Random address spaces (no table writes), filled into the TLB by random accesses.
-function filledTlb(size: number, writes: Op[], accesses: Op[]): { mem: PhysicalMemory; tlb: Tlb } {
-  const mem = new PhysicalMemory({ ramBase: RAM_BASE, ramSize: 0x01000000 });
+// A random address space, filled into the TLB by random accesses.
+function filledTlb(size: number, space: Space, accesses: Op[]): { mem: PhysicalMemory; tlb: Tlb } {
+  const mem = machineWith(space);
   const tlb = new Tlb({ size });
-  for (const op of writes) if (op.kind !== 'access') applyWrite(mem, tlb, op, false);
-  tlb.invalidateAll();
   for (const op of accesses) if (op.kind === 'access') bothWays(mem, tlb, op);
   return { mem, tlb };
 }
 
 describe('TLB invalidation', () => {
-  test.prop([tlbSize, fc.array(opArb, { maxLength: 60 }), fc.array(opArb, { maxLength: 60 }), asidArb])(
+  test.prop([tlbSize, spaceArb, fc.array(accessArb, { minLength: 16, maxLength: 120 }), asidArb])(
     'after invalidate-by-ASID no non-global entry of that ASID survives, and nothing else goes',
-    (size, writes, accesses, asid) => {
-      const { tlb } = filledTlb(size, writes, accesses);
+    (size, space, accesses, asid) => {
+      const { tlb } = filledTlb(size, space, accesses);
       const before = tlb.entries();
       tlb.invalidateByAsid(asid);
       const after = tlb.entries();
@@ -157,10 +177,10 @@ describe('TLB invalidation', () => {
       expect(after).toEqual(before.filter((e) => e.global || e.asid !== asid));
     });
 
-  test.prop([tlbSize, fc.array(opArb, { maxLength: 60 }), fc.array(opArb, { maxLength: 60 }), asidArb, word])(
+  test.prop([tlbSize, spaceArb, fc.array(accessArb, { minLength: 16, maxLength: 120 }), asidArb, word])(
     'invalidate-by-address removes exactly the entries whose mapping holds the address',
-    (size, writes, accesses, asid, mva) => {
-      const { tlb } = filledTlb(size, writes, accesses);
+    (size, space, accesses, asid, mva) => {
+      const { tlb } = filledTlb(size, space, accesses);
       const before = tlb.entries();
       const holds = (e: { vbase: number; pageBits: number }): boolean =>
         mva >= e.vbase && mva < e.vbase + 2 ** e.pageBits;
@@ -187,10 +207,11 @@ describe('TLB invalidation', () => {
     const filled = tlb.translate(mem, pdOf(c.asid), c.asid, va, c.access, c.privileged);
     expect(filled === TLB_FAULT ? tlb.result.fsr : filled).toBe(old.ok ? old.paddr : old.fsr);
 
-    // Unmapped, remapped elsewhere, or the same frame with other attributes (permissions).
-    const sameFrame = c.viaTable ? setBits(c.second, 0xfffff000, c.first & 0xfffff000)
-      : setBits(c.second, 0xfff00000, c.first & 0xfff00000);
-    mem.write32(entryAt, [0, mapping(c.second), mapping(sameFrame)][c.second % 3]!);
+    // Unmapped, remapped, the same frame with other attributes, or another frame only.
+    const addressBits = c.viaTable ? 0xfffff000 : 0xfff00000;
+    const sameFrame = setBits(c.second, addressBits, c.first & addressBits);
+    const otherFrame = setBits(c.first, addressBits, c.second & addressBits);
+    mem.write32(entryAt, [0, mapping(c.second), mapping(sameFrame), mapping(otherFrame)][c.second % 4]!);
     const now = translate(mem, pdOf(c.asid), va, c.access, c.privileged);
     // What a cached entry records: where it goes, what it grants, the fault status it gives.
     const seen = (t: typeof old): string =>

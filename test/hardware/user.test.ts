@@ -3,6 +3,7 @@ import { FS_TRANSLATION_PAGE, FS_TRANSLATION_SECTION, FSR_WNR_BIT } from '../../
 import { Machine } from '../../hardware/machine.js';
 import { Reg } from '../../hardware/registers.js';
 import { SYSCALL_NUMBER } from '../../hardware/events.js';
+import { NS_PER_MS } from '../../hardware/timer.js';
 import { UTXD } from '../../hardware/uart.js';
 import type { UserProgram } from '../../hardware/user.js';
 import { FakeKernel } from './fake-kernel.js';
@@ -61,6 +62,8 @@ describe('user model: VM faults', () => {
     k.tables.mapPage(k.pageDirectoryOf(1), DATA, k.tables.newFrame());
     expect(m.run({ maxTraps: 1 }).reason).toBe('maxTraps');
     expect(k.entries[0]?.event).toEqual({ kind: 'VMFault', type: 'Data', address: DATA + 0x1004, fsr: FS_TRANSLATION_PAGE });
+    expect(k.entries[0]?.regs[Reg.FaultIP]).toBe(CODE);
+    expect(k.entries[0]?.regs[Reg.NextIP]).toBe(CODE + 8);
     expect(k.currentThread()).toBeUndefined(); // the default policy suspended it
   });
 
@@ -191,13 +194,33 @@ describe('user model: threads, interrupts and idle', () => {
     expect(k.entries.map((e) => [e.event.kind, e.time])).toEqual([
       ['Interrupt', 2_000_000],
       ['Interrupt', 4_000_000],
-      ['Syscall', 5_000_000],
+      ['Syscall', 5_000_001], // the svc itself takes 1 ns
     ]);
     // An interrupt leaves FaultIP = NextIP = the interrupted instruction.
     expect(k.entries[0]?.regs[Reg.FaultIP]).toBe(CODE);
     expect(k.entries[0]?.regs[Reg.NextIP]).toBe(CODE);
     expect(k.entries[2]?.regs[Reg.FaultIP]).toBe(CODE + 4);
     expect(k.ticks).toBe(2);
+  });
+
+  test('a pending interrupt is taken at the next instruction boundary, before that instruction', () => {
+    const m = new Machine({ nsPerInstruction: NS_PER_MS }); // a slow CPU: 1 ms per instruction
+    const k = new FakeKernel(m);
+    k.createThread(1, CODE);
+    m.load(1, function* (u) {
+      for (let i = 0; i < 4; i++) yield* u.syscall('SysNBRecv');
+    });
+    expect(m.run().reason).toBe('exit');
+    // Each svc takes 1 ms and traps at its end. The tick at 2 ms falls in the second svc,
+    // whose trap the kernel handles first (IRQs are masked in the kernel); the interrupt is
+    // taken as soon as user mode resumes, before the svc at CODE+8.
+    expect(k.entries.map((e) => [e.event.kind, e.time, e.regs[Reg.FaultIP], e.regs[Reg.NextIP]])).toEqual([
+      ['Syscall', NS_PER_MS, CODE, CODE + 4],
+      ['Syscall', 2 * NS_PER_MS, CODE + 4, CODE + 8],
+      ['Interrupt', 2 * NS_PER_MS, CODE + 8, CODE + 8],
+      ['Syscall', 3 * NS_PER_MS, CODE + 8, CODE + 12],
+      ['Syscall', 4 * NS_PER_MS, CODE + 12, CODE + 16],
+    ]);
   });
 
   test('idle: the machine waits for the next interrupt, or halts when none can come', () => {

@@ -1,0 +1,53 @@
+/**
+ * Fault delivery (seL4 `src/kernel/faulthandler.c`, non-MCS; l4v `handle_fault`,
+ * `send_fault_ipc`, `handle_double_fault`). The fault in `k.currentFault*` goes to the
+ * endpoint named by the thread's fault-handler CPtr; if there is none usable, the thread
+ * double-faults and becomes Inactive. Sending the fault message is IPC (a later slice).
+ *
+ * @module
+ */
+import type { Kernel } from './kernel.js';
+import { EXCEPTION_FAULT, EXCEPTION_NONE, type Exception } from './failures.js';
+import { NotModelledYet } from './panic.js';
+import { lookupCap, setLookupFault } from './cspace.js';
+import {
+  CAP_ENDPOINT, capGetCapType, endpointCapGetCapCanGrant, endpointCapGetCapCanGrantReply, endpointCapGetCapCanSend,
+} from '../object/cap.js';
+import { capFaultW0, lookupFaultMissingCapabilityW0 } from '../object/structures.js';
+import { TCB_FAULT_HANDLER, THREAD_STATE_INACTIVE, tcbGet } from '../object/tcb-layout.js';
+import { setThreadState } from './thread.js';
+
+/** `handleFault(tptr)`: sends the current fault to the thread's handler, or double-faults. */
+export function handleFault(k: Kernel, tcb: number): void {
+  const status = sendFaultIPC(k, tcb);
+  if (status !== EXCEPTION_NONE) handleDoubleFault(k, tcb);
+}
+
+/**
+ * `sendFaultIPC(tptr)`: the handler CPtr must name an endpoint cap with Send and Grant or
+ * GrantReply; otherwise a CapFault on the handler CPtr replaces the current fault.
+ */
+export function sendFaultIPC(k: Kernel, tcb: number): Exception {
+  const handlerCPtr = tcbGet(k.mem, tcb, TCB_FAULT_HANDLER);
+  const status = lookupCap(k, tcb, handlerCPtr);
+  if (status !== EXCEPTION_NONE) {
+    k.currentFaultW0 = capFaultW0(0);
+    k.currentFaultW1 = handlerCPtr;
+    return EXCEPTION_FAULT;
+  }
+  const w0 = k.capRet.w0;
+  const w1 = k.capRet.w1;
+  if (capGetCapType(w0) === CAP_ENDPOINT && endpointCapGetCapCanSend(w1) &&
+      (endpointCapGetCapCanGrant(w1) || endpointCapGetCapCanGrantReply(w1))) {
+    throw new NotModelledYet('sendFaultIPC to a fault handler endpoint');
+  }
+  k.currentFaultW0 = capFaultW0(0);
+  k.currentFaultW1 = handlerCPtr;
+  setLookupFault(k, lookupFaultMissingCapabilityW0(0), 0);
+  return EXCEPTION_FAULT;
+}
+
+/** `handleDoubleFault(tptr, ex1)`: the thread stops (Inactive). */
+export function handleDoubleFault(k: Kernel, tcb: number): void {
+  setThreadState(k, tcb, THREAD_STATE_INACTIVE);
+}

@@ -1,0 +1,191 @@
+/**
+ * The refinement check: fast-check generates traces of actions, each runs in lock-step on the
+ * spec and the kernel under test (`check/run.ts`), and a failing trace is shrunk to a minimal
+ * one and given a replay token that regenerates it exactly. Coverage (entry × outcome) is
+ * counted from the spec's outcome of every step of the runs before the first failure.
+ *
+ * @module
+ */
+import fc from 'fast-check';
+import type { Action } from './generators/action.js';
+import { actionArb, focusedActionArb } from './generators/arbitraries.js';
+import { formatDifference } from './diff.js';
+import { coverageGaps, emptyCoverage, mergeCoverage, recordOutcome, type Coverage, type CoverageGap } from './check/coverage.js';
+import type { KernelUnderTest } from './check/kernel-under-test.js';
+import { runTrace, type RunFailure, type RunObserver, type RunResult, type SpecKernel } from './check/run.js';
+import { SPEC } from './check/spec-kernel.js';
+import { decodeToken, encodeToken, type ReplayToken } from './check/token.js';
+
+/** How to check. */
+export interface CheckOptions {
+  /** The kernel held to the spec. */
+  readonly kernel: KernelUnderTest;
+  /** The reference (default: the spec). */
+  readonly spec?: SpecKernel;
+  /** Traces to generate. */
+  readonly runs: number;
+  /** The fast-check seed (default: random). */
+  readonly seed?: number;
+  /** Focus on one entry (a label, syscall or event name). */
+  readonly entry?: string;
+  /** The most actions per trace. */
+  readonly maxSteps?: number;
+  /** Whole comparison every this many steps. */
+  readonly fullEvery?: number;
+  /** Invariants every this many steps. */
+  readonly invariantsEvery?: number;
+  /** Coverage cells below this count are gaps. */
+  readonly minCoverage?: number;
+  /** The actions to draw from instead of the default mix (tests narrow it; not in tokens). */
+  readonly actions?: fc.Arbitrary<Action>;
+  /** Called after each generated trace (not during shrinking). */
+  readonly onRun?: (done: number, entries: number) => void;
+}
+
+/** A failure, shrunk, as reports show it. */
+export interface CheckFailure {
+  /** `sel4ts replay <this>` reproduces it. */
+  readonly replay: string;
+  /** The shrunk trace, one action per line in seL4 terms, with the spec's outcome. */
+  readonly trace: readonly string[];
+  /** The first differing field, the violated invariant, or the panic. */
+  readonly diff: string;
+  /** The failure itself (states included, for the HTML report). */
+  readonly failure: RunFailure;
+  /** Shrinks fast-check made. */
+  readonly shrinks: number;
+}
+
+/** The result of a check. */
+export interface CheckReport {
+  /** True when every trace held. */
+  readonly ok: boolean;
+  /** The seed used. */
+  readonly seed: number;
+  /** Traces run. */
+  readonly runs: number;
+  /** Kernel entries taken (before any failure). */
+  readonly entries: number;
+  /** Wall time. */
+  readonly durationMs: number;
+  /** entry × outcome counts. */
+  readonly coverage: Coverage;
+  /** Cells of the expected-outcome table seen too rarely. */
+  readonly gaps: readonly CoverageGap[];
+  /** The failure (at most one: the check stops at the first and shrinks it). */
+  readonly failures: readonly CheckFailure[];
+}
+
+/** Defaults of the knobs. */
+export const DEFAULTS = { maxSteps: 60, fullEvery: 16, invariantsEvery: 4, minCoverage: 10 } as const;
+
+/** The arbitrary of traces for the given focus. */
+export function traceArb(maxSteps: number, entry: string | undefined, actions?: fc.Arbitrary<Action>): fc.Arbitrary<Action[]> {
+  const action = actions ?? (entry === undefined ? actionArb() : focusedActionArb(entry));
+  if (action === undefined) throw new Error(`unknown entry ${entry}`);
+  return fc.array(action, { minLength: 1, maxLength: maxSteps });
+}
+
+/** One line of a printed trace. */
+export function traceLine(i: number, text: string, outcome: { entry: string; result: string } | undefined): string {
+  return `${String(i + 1).padStart(3)}. ${text}${outcome === undefined ? '' : `  -> ${outcome.result}`}`;
+}
+
+/** Prints a run's steps and failure. */
+export function describeRun(r: RunResult): { trace: string[]; diff: string } {
+  const trace = r.steps.map((s, i) => traceLine(i, s.text, s.outcome));
+  const f = r.failure;
+  if (f === undefined) return { trace, diff: '' };
+  const where = f.step < 0 ? 'at boot' : `at step ${f.step + 1}`;
+  const detail = f.difference !== undefined ? formatDifference(f.difference) : f.message;
+  return { trace, diff: `${f.kind} ${where}: ${detail}` };
+}
+
+/** Runs the check; see the module comment. */
+export function checkRefinement(opts: CheckOptions): CheckReport {
+  const start = performance.now();
+  const spec = opts.spec ?? SPEC;
+  const maxSteps = opts.maxSteps ?? DEFAULTS.maxSteps;
+  const fullEvery = opts.fullEvery ?? DEFAULTS.fullEvery;
+  const invariantsEvery = opts.invariantsEvery ?? DEFAULTS.invariantsEvery;
+  const seed = opts.seed ?? (Math.random() * 2 ** 31) | 0;
+  const coverage = emptyCoverage();
+  let entries = 0;
+  let done = 0;
+  let failedOnce = false;
+  const runOpts = { spec, kernel: opts.kernel, fullEvery, invariantsEvery };
+  const property = fc.property(traceArb(maxSteps, opts.entry, opts.actions), (actions) => {
+    const local = emptyCoverage();
+    let steps = 0;
+    const r = runTrace(actions, runOpts, {
+      onStep: (rec) => {
+        steps++;
+        if (rec.outcome !== undefined) recordOutcome(local, rec.outcome);
+      },
+    });
+    if (!failedOnce) {
+      // Coverage and counts only from generated traces, not from shrinking.
+      mergeCoverage(coverage, local);
+      entries += steps;
+      done++;
+      opts.onRun?.(done, entries);
+    }
+    if (r.failure !== undefined) failedOnce = true;
+    return r.failure === undefined;
+  });
+  const details = fc.check(property, { numRuns: opts.runs, seed });
+  const failures: CheckFailure[] = [];
+  if (details.failed && details.counterexample !== null) {
+    const [actions] = details.counterexample;
+    const r = runTrace(actions, runOpts);
+    const { trace, diff } = describeRun(r);
+    const token: ReplayToken = {
+      seed: details.seed, path: details.counterexamplePath ?? '', maxSteps, entry: opts.entry, kernel: opts.kernel.name, fullEvery, invariantsEvery,
+    };
+    const failure: RunFailure = r.failure ?? { kind: 'exception', side: 'both', step: -1, message: String(details.errorInstance ?? 'property failed') };
+    failures.push({ replay: encodeToken(token), trace, diff: diff === '' ? failure.message : diff, failure, shrinks: details.numShrinks });
+  }
+  return {
+    ok: failures.length === 0,
+    seed,
+    runs: done,
+    entries,
+    durationMs: Math.round(performance.now() - start),
+    coverage,
+    gaps: coverageGaps(coverage, opts.minCoverage ?? DEFAULTS.minCoverage),
+    failures,
+  };
+}
+
+/** The result of replaying a token. */
+export interface ReplayResult {
+  /** The token decoded. */
+  readonly token: ReplayToken;
+  /** The trace regenerated. */
+  readonly actions: readonly Action[];
+  /** Running it again. */
+  readonly result: RunResult;
+}
+
+/**
+ * Regenerates the trace a token names and runs it again; `kernelFor` gives the kernel under
+ * test of the name the token records.
+ */
+export function replayToken(
+  token: string,
+  kernelFor: (name: string) => KernelUnderTest,
+  observer: RunObserver = {},
+  spec: SpecKernel = SPEC,
+  actionsArb?: fc.Arbitrary<Action>,
+): ReplayResult {
+  const t = decodeToken(token);
+  let found: Action[] | undefined;
+  const property = fc.property(traceArb(t.maxSteps, t.entry, actionsArb), (actions) => {
+    found = actions;
+    return false;
+  });
+  fc.check(property, { seed: t.seed, path: t.path, numRuns: 1, endOnFailure: true });
+  if (found === undefined) throw new Error('the token names no trace');
+  const result = runTrace(found, { spec, kernel: kernelFor(t.kernel), fullEvery: t.fullEvery, invariantsEvery: t.invariantsEvery }, observer);
+  return { token: t, actions: found, result };
+}

@@ -1,0 +1,122 @@
+/**
+ * Comparing the spec state with a kernel's abstract state: whole, or only where the spec step
+ * changed something (found by diffing the spec's persistent maps before and after the step,
+ * which share every unchanged subtree), plus the globals and the threads the step ran.
+ *
+ * @module
+ */
+import { Map as PMap } from 'immutable';
+import type { KernelState } from '../../spec/state/kernel-state.js';
+import type { CNode } from '../../spec/state/object.js';
+import { changedElements, changedKeys } from '../changed-keys.js';
+import { ABSENT, compareKeys, field, firstDifference, key, type Difference } from '../diff.js';
+import type { AbstractView } from './kernel-under-test.js';
+import { globalsOf } from './spec-instance.js';
+
+/**
+ * A state in the form both sides are compared in: empty child lists dropped (an absent list
+ * and an empty one say the same) and all-zero frames dropped (an absent frame reads as zero).
+ */
+export function normalise(s: KernelState): KernelState {
+  const cdtList = s.cdtList.some((l) => l.length === 0) ? s.cdtList.filter((l) => l.length > 0) : s.cdtList;
+  const memory = s.machine.memory.some(isZero) ? s.machine.memory.filter((f) => !isZero(f)) : s.machine.memory;
+  if (cdtList === s.cdtList && memory === s.machine.memory) return s;
+  return { ...s, cdtList, machine: { ...s.machine, memory } };
+}
+
+function isZero(frame: Uint8Array): boolean {
+  for (let i = 0; i < frame.length; i++) if (frame[i] !== 0) return false;
+  return true;
+}
+
+/** The first difference between the spec state and a kernel's whole abstract state. */
+export function fullDifference(spec: KernelState, impl: KernelState): Difference | undefined {
+  return firstDifference(normalise(spec), normalise(impl));
+}
+
+/**
+ * The first difference between `after` (the spec state after a step from `before`) and the
+ * kernel seen through `view`, looking only at what the spec step changed, the globals, and
+ * the objects named in `alsoObjects` (the threads current before and after the step, whose
+ * registers carry the reply).
+ */
+export function incrementalDifference(
+  before: KernelState,
+  after: KernelState,
+  view: AbstractView,
+  alsoObjects: readonly number[],
+): Difference | undefined {
+  return (
+    globalsDifference(after, view) ??
+    heapDifference(before, after, view, alsoObjects) ??
+    cdtDifference(before, after, view) ??
+    memoryDifference(before, after, view)
+  );
+}
+
+function globalsDifference(after: KernelState, view: AbstractView): Difference | undefined {
+  return firstDifference(globalsOf(after), view.globals(), [field('globals')]);
+}
+
+function sorted(keys: Iterable<number>): number[] {
+  return [...new Set(keys)].sort(compareKeys);
+}
+
+function heapDifference(before: KernelState, after: KernelState, view: AbstractView, also: readonly number[]): Difference | undefined {
+  for (const addr of sorted([...changedKeys(before.kheap, after.kheap), ...also])) {
+    const now = after.kheap.get(addr);
+    const was = before.kheap.get(addr);
+    const d =
+      now?.kind === 'CNode' && was?.kind === 'CNode' && was.bits === now.bits
+        ? cnodeDifference(addr, was, now, view)
+        : firstDifference(now ?? ABSENT, view.object(addr) ?? ABSENT, [field('kheap'), key(addr)]);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}
+
+// A CNode whose radix stayed: compare only the slots the step changed.
+function cnodeDifference(addr: number, was: CNode, now: CNode, view: AbstractView): Difference | undefined {
+  for (const i of sorted(changedKeys(was.slots, now.slots))) {
+    const implCap = view.cnodeSlot(addr, i);
+    if (implCap === undefined) return firstDifference(now, view.object(addr) ?? ABSENT, [field('kheap'), key(addr)]);
+    const d = firstDifference(now.slots.get(i) ?? { kind: 'NullCap' }, implCap, [field('kheap'), key(addr), field('slots'), key(i)]);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}
+
+function cdtDifference(before: KernelState, after: KernelState, view: AbstractView): Difference | undefined {
+  for (const k of sorted(changedKeys(before.cdt, after.cdt))) {
+    const d = firstDifference(after.cdt.get(k) ?? ABSENT, view.cdtParent(k) ?? ABSENT, [field('cdt'), key(k)]);
+    if (d !== undefined) return d;
+  }
+  for (const k of sorted(changedKeys(before.cdtList, after.cdtList))) {
+    const spec = after.cdtList.get(k) ?? [];
+    const impl = view.cdtChildren(k);
+    const d = firstDifference(spec.length === 0 ? ABSENT : spec, impl.length === 0 ? ABSENT : impl, [field('cdtList'), key(k)]);
+    if (d !== undefined) return d;
+  }
+  for (const k of sorted(changedElements(before.isOriginalCap, after.isOriginalCap))) {
+    const d = firstDifference(after.isOriginalCap.has(k), view.isOriginal(k), [field('isOriginalCap'), key(k)]);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}
+
+const NO_FRAMES = PMap<number, Uint8Array>();
+
+function memoryDifference(before: KernelState, after: KernelState, view: AbstractView): Difference | undefined {
+  const was = before.machine.memory ?? NO_FRAMES;
+  for (const n of sorted(changedKeys(was, after.machine.memory))) {
+    const spec = after.machine.memory.get(n);
+    const impl = view.frame(n);
+    const d = firstDifference(
+      spec === undefined || isZero(spec) ? ABSENT : spec,
+      impl === undefined || isZero(impl) ? ABSENT : impl,
+      [field('machine'), field('memory'), key(n)],
+    );
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}

@@ -1,0 +1,296 @@
+/**
+ * fast-check arbitraries of {@link Action}s: mostly well-formed invocations of this slice's
+ * labels built from choices resolved against the caps the current thread holds, some near
+ * misses (off-by-one sizes, wrong depths, full slots, wrong cap kinds, short messages), some
+ * raw random words, interrupts, and rarely an event that ends the current thread.
+ *
+ * @module
+ */
+import fc from 'fast-check';
+import { OBJECT_TYPE_NUMBER } from '../../abi/objecttype.js';
+import { ARM_PRIV_TIMER } from '../../hardware/board.js';
+import {
+  CNODE_LABELS, type Action, type CNodeAction, type CNodeLabel, type FaultAction, type InterruptAction,
+  type InvokeSyscall, type NodeChoice, type PlainSyscallAction, type RawAction, type RetypeAction, type SlotChoice,
+} from './action.js';
+
+const TIMER_IRQ = ARM_PRIV_TIMER.irq;
+const k = fc.nat({ max: 1 << 16 });
+const word = fc.integer({ min: 0, max: 0xffffffff });
+
+/** Mostly SysCall (the reply tells the outcome), sometimes Send or NBSend. */
+const invokeSyscall: fc.Arbitrary<InvokeSyscall> = fc.oneof(
+  { weight: 16, arbitrary: fc.constant('SysCall' as const) },
+  { weight: 2, arbitrary: fc.constant('SysSend' as const) },
+  { weight: 2, arbitrary: fc.constant('SysNBSend' as const) },
+);
+
+/** A depth: mostly exact, sometimes off by one, 0, above 32 or random. */
+const depth: fc.Arbitrary<'exact' | number> = fc.oneof(
+  { weight: 20, arbitrary: fc.constant('exact' as const) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 31, 33, 1, 12, 64, 255) },
+  { weight: 1, arbitrary: fc.nat({ max: 40 }) },
+);
+
+function slot(mostly: 'empty' | 'full'): fc.Arbitrary<SlotChoice> {
+  const other = mostly === 'empty' ? 'full' : 'empty';
+  return fc.record({
+    how: fc.oneof(
+      { weight: 16, arbitrary: fc.constant(mostly) },
+      { weight: 2, arbitrary: fc.constant(other) },
+      { weight: 1, arbitrary: fc.constant('raw' as const) },
+    ),
+    k: fc.oneof({ weight: 6, arbitrary: k }, { weight: 1, arbitrary: word }),
+    depth,
+  });
+}
+
+/** A CNode to use as a root: mostly the root CNode, sometimes another, rarely not a CNode. */
+const nodeChoice: fc.Arbitrary<NodeChoice> = fc.oneof(
+  { weight: 12, arbitrary: fc.constant({ how: 'root' as const }) },
+  { weight: 4, arbitrary: k.map((n) => ({ how: 'cnode' as const, k: n })) },
+  { weight: 1, arbitrary: k.map((n) => ({ how: 'other' as const, k: n })) },
+);
+
+/** The cap a CNode label is sent to: mostly a CNode cap, rarely an untyped cap or nothing. */
+const invokedNode: fc.Arbitrary<CNodeAction['node']> = fc.oneof(
+  { weight: 20, arbitrary: nodeChoice.filter((n) => n.how !== 'other') },
+  { weight: 1, arbitrary: k.map((n) => ({ how: 'untyped' as const, k: n })) },
+  { weight: 1, arbitrary: k.map((n) => ({ how: 'null' as const, k: n })) },
+);
+
+/** Rights words: all, read-write, single rights, none, random. */
+const rights = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(0xf, 0x3, 0x1, 0x2, 0x7, 0x0, 0xb) },
+  { weight: 1, arbitrary: word },
+);
+
+/** Cap data: small badges, zero, guards (guard size in bits 7:3), random. */
+const capData = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 1, max: 64 }) },
+  { weight: 2, arbitrary: fc.constant(0) },
+  { weight: 2, arbitrary: fc.tuple(fc.nat({ max: 0x3ffff }), fc.nat({ max: 31 })).map(([g, size]) => ((g << 8) | (size << 3)) >>> 0) },
+  { weight: 1, arbitrary: word },
+);
+
+/** A line made pending before an invocation: usually none, sometimes the timer. */
+const pendingIRQ: fc.Arbitrary<number | null> = fc.oneof(
+  { weight: 12, arbitrary: fc.constant(null) },
+  { weight: 2, arbitrary: fc.constant(TIMER_IRQ) },
+  { weight: 1, arbitrary: fc.nat({ max: 159 }) },
+);
+
+/** How many message words short (mostly none). */
+const shortBy = fc.oneof({ weight: 25, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }) });
+const noExtraCaps = fc.oneof({ weight: 30, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
+
+/** Where each label's destination slot is mostly: empty for the copies, full for the rest. */
+const DEST_MOSTLY: Record<CNodeLabel, 'empty' | 'full'> = {
+  CNodeRevoke: 'full', CNodeDelete: 'full', CNodeCancelBadgedSends: 'full', CNodeCopy: 'empty',
+  CNodeMint: 'empty', CNodeMove: 'empty', CNodeMutate: 'empty', CNodeRotate: 'empty', CNodeSaveCaller: 'empty',
+};
+
+/** A CNode invocation of `label`. */
+export function cnodeAction(label: CNodeLabel): fc.Arbitrary<CNodeAction> {
+  return fc.record({
+    t: fc.constant('CNode' as const),
+    syscall: invokeSyscall,
+    label: fc.constant(label),
+    node: invokedNode,
+    dest: slot(DEST_MOSTLY[label]),
+    srcRoot: nodeChoice,
+    src: slot('full'),
+    pivotRoot: nodeChoice,
+    pivot: slot('full'),
+    rights,
+    data: capData,
+    data2: capData,
+    shortBy,
+    noExtraCaps,
+    pendingIRQ,
+  });
+}
+
+/** Object types: the common kinds often, all eleven, and invalid words. */
+const objectType = fc.oneof(
+  { weight: 6, arbitrary: fc.constant(OBJECT_TYPE_NUMBER.Endpoint) },
+  { weight: 3, arbitrary: fc.constant(OBJECT_TYPE_NUMBER.Notification) },
+  { weight: 4, arbitrary: fc.constant(OBJECT_TYPE_NUMBER.CapTable) },
+  { weight: 4, arbitrary: fc.constant(OBJECT_TYPE_NUMBER.Untyped) },
+  { weight: 2, arbitrary: fc.constant(OBJECT_TYPE_NUMBER.TCB) },
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 10 }) },
+  { weight: 1, arbitrary: fc.oneof(fc.integer({ min: 11, max: 40 }), word) },
+);
+
+/** Size bits: meaningful small sizes, the edges (0, 3, 4, 29, 30, 31, 32) and random. */
+const sizeBits = fc.oneof(
+  { weight: 8, arbitrary: fc.integer({ min: 1, max: 10 }) },
+  { weight: 3, arbitrary: fc.integer({ min: 4, max: 16 }) },
+  { weight: 2, arbitrary: fc.constantFrom(0, 3, 4, 25, 28, 29, 30, 31, 32) },
+  { weight: 1, arbitrary: word },
+);
+
+/** Object counts: mostly a few, sometimes many, edges 0, 256, 257 and random. */
+const objectCount = fc.oneof(
+  { weight: 10, arbitrary: fc.integer({ min: 1, max: 4 }) },
+  { weight: 3, arbitrary: fc.integer({ min: 5, max: 256 }) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 256, 257, 4096) },
+  { weight: 1, arbitrary: word },
+);
+
+/** An `UntypedRetype` invocation. */
+export const retypeAction: fc.Arbitrary<RetypeAction> = fc.record({
+  t: fc.constant('Retype' as const),
+  syscall: invokeSyscall,
+  untyped: fc.oneof(
+    { weight: 30, arbitrary: k.map((n) => ({ how: 'untyped' as const, k: n })) },
+    { weight: 1, arbitrary: k.map((n) => ({ how: 'cnode' as const, k: n })) },
+    { weight: 1, arbitrary: k.map((n) => ({ how: 'null' as const, k: n })) },
+  ),
+  type: objectType,
+  sizeBits,
+  root: nodeChoice,
+  node: fc.oneof(
+    { weight: 10, arbitrary: fc.constant({ how: 'self' as const }) },
+    { weight: 4, arbitrary: fc.record({ how: fc.constant('cnode' as const), k, depth }) },
+    { weight: 1, arbitrary: fc.record({ how: fc.constant('other' as const), k, depth }) },
+  ),
+  offset: fc.oneof(
+    { weight: 16, arbitrary: k.map((n) => ({ how: 'empty' as const, k: n })) },
+    { weight: 2, arbitrary: k.map((n) => ({ how: 'full' as const, k: n })) },
+    { weight: 1, arbitrary: fc.oneof(fc.nat({ max: 5000 }), word).map((n) => ({ how: 'raw' as const, k: n })) },
+  ),
+  count: objectCount,
+  shortBy,
+  noExtraCaps,
+  pendingIRQ,
+});
+
+/** Raw register contents sent to a cap this slice models (or anywhere, non-blocking). */
+export const rawAction: fc.Arbitrary<RawAction> = fc.record({
+  t: fc.constant('Raw' as const),
+  syscall: invokeSyscall,
+  cptr: fc.record({ how: fc.constantFrom('modelled' as const, 'modelled' as const, 'raw' as const), k: word }),
+  info: fc.oneof(
+    word,
+    fc.tuple(fc.integer({ min: 0, max: 60 }), fc.nat({ max: 8 }), fc.nat({ max: 3 })).map(([l, len, c]) => ((l << 12) | (c << 7) | len) >>> 0),
+  ),
+  mrs: fc.array(fc.oneof(word, fc.nat({ max: 64 })), { minLength: 8, maxLength: 8 }),
+  caps: fc.array(fc.nat({ max: 4095 }), { minLength: 3, maxLength: 3 }),
+});
+
+/** An interrupt, with the timer, another line or nothing pending. */
+export const interruptAction: fc.Arbitrary<InterruptAction> = fc.record({
+  t: fc.constant('Interrupt' as const),
+  line: fc.oneof(fc.constant(TIMER_IRQ), fc.constant(null), fc.nat({ max: 159 })),
+});
+
+/** Yield or Reply (the root task has no caller, so Reply does nothing). */
+export const plainAction: fc.Arbitrary<PlainSyscallAction> = fc.record({
+  t: fc.constant('Plain' as const),
+  syscall: fc.constantFrom('SysYield' as const, 'SysReply' as const),
+});
+
+/** A fault or receive that leaves the current thread inactive. */
+export const faultAction: fc.Arbitrary<FaultAction> = fc.record({
+  t: fc.constant('Fault' as const),
+  what: fc.constantFrom(
+    'UnknownSyscall' as const, 'UserLevelFault' as const, 'VMFaultData' as const, 'VMFaultInstruction' as const,
+    'SysRecv' as const, 'SysNBRecv' as const, 'SysReplyRecv' as const,
+  ),
+  word,
+  word2: word,
+});
+
+/** The weights of the action mix (the default favours this slice's ten labels). */
+export interface ActionWeights {
+  /** Per CNode label. */
+  readonly cnode: number;
+  /** UntypedRetype. */
+  readonly retype: number;
+  /** Raw words. */
+  readonly raw: number;
+  /** Interrupts. */
+  readonly interrupt: number;
+  /** Yield and Reply. */
+  readonly plain: number;
+  /** Events that end the current thread (rare). */
+  readonly fault: number;
+}
+
+/** The default mix. */
+export const DEFAULT_WEIGHTS: ActionWeights = { cnode: 6, retype: 14, raw: 3, interrupt: 3, plain: 1, fault: 0.3 };
+
+/** An arbitrary action from the given mix (weights are relative; 0 leaves a kind out). */
+export function actionArb(weights: ActionWeights = DEFAULT_WEIGHTS): fc.Arbitrary<Action> {
+  const scale = 10;
+  const parts: fc.WeightedArbitrary<Action>[] = [];
+  const add = (weight: number, arbitrary: fc.Arbitrary<Action>): void => {
+    const w = Math.round(weight * scale);
+    if (w > 0) parts.push({ weight: w, arbitrary });
+  };
+  for (const label of CNODE_LABELS) add(weights.cnode * labelWeight(label), cnodeAction(label));
+  add(weights.retype, retypeAction);
+  add(weights.raw, rawAction);
+  add(weights.interrupt, interruptAction);
+  add(weights.plain, plainAction);
+  add(weights.fault, faultAction);
+  return fc.oneof(...parts);
+}
+
+// Copy and Mint build the material the others act on, so they come more often.
+function labelWeight(label: CNodeLabel): number {
+  switch (label) {
+    case 'CNodeCopy':
+    case 'CNodeMint':
+      return 2;
+    case 'CNodeSaveCaller':
+    case 'CNodeCancelBadgedSends':
+      return 0.6;
+    default:
+      return 1;
+  }
+}
+
+/** Entry names `--entry` accepts besides the labels. */
+export const FOCUS_EVENTS = ['Interrupt', 'SysYield', 'SysReply', 'UnknownSyscall', 'UserLevelFault', 'VMFaultEvent', 'SysRecv', 'SysNBRecv', 'SysReplyRecv', 'SysCall', 'SysSend', 'SysNBSend', 'raw'] as const;
+
+/**
+ * The action mix focused on one entry (a label, a syscall or an event name): mostly that
+ * entry, plus enough Retype, Copy and Mint to give it material. Undefined for an unknown name.
+ */
+export function focusedActionArb(entry: string): fc.Arbitrary<Action> | undefined {
+  const setup: fc.WeightedArbitrary<Action>[] = [
+    { weight: 4, arbitrary: retypeAction },
+    { weight: 2, arbitrary: cnodeAction('CNodeCopy') },
+    { weight: 2, arbitrary: cnodeAction('CNodeMint') },
+    { weight: 1, arbitrary: interruptAction },
+  ];
+  const focus = (a: fc.Arbitrary<Action>, weight = 12): fc.Arbitrary<Action> => fc.oneof({ weight, arbitrary: a }, ...setup);
+  if ((CNODE_LABELS as readonly string[]).includes(entry)) return focus(cnodeAction(entry as CNodeLabel));
+  switch (entry) {
+    case 'UntypedRetype':
+      return focus(retypeAction);
+    case 'Interrupt':
+      return focus(interruptAction);
+    case 'SysYield':
+    case 'SysReply':
+      return focus(plainAction.map((a) => ({ ...a, syscall: entry })));
+    case 'raw':
+      return focus(rawAction);
+    case 'SysCall':
+    case 'SysSend':
+    case 'SysNBSend':
+      return actionArb().map((a) => ('syscall' in a && (a.t === 'CNode' || a.t === 'Retype' || a.t === 'Raw') ? { ...a, syscall: entry } : a));
+    case 'UnknownSyscall':
+    case 'UserLevelFault':
+    case 'SysRecv':
+    case 'SysNBRecv':
+    case 'SysReplyRecv':
+      return focus(faultAction.map((a) => ({ ...a, what: entry })), 2);
+    case 'VMFaultEvent':
+      return focus(faultAction.map((a) => ({ ...a, what: a.word & 1 ? ('VMFaultData' as const) : ('VMFaultInstruction' as const) })), 2);
+    default:
+      return undefined;
+  }
+}

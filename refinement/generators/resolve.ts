@@ -1,0 +1,307 @@
+/**
+ * Turns an {@link Action} into concrete register and IPC-buffer contents for the current
+ * thread, against the state it runs in, and prints it in seL4 terms
+ * (`CNodeMint(root, dest=0x20/32, src=0x5/32, rights=RW, badge=7)`).
+ *
+ * @module
+ */
+import { LABEL, type InvocationLabel } from '../../abi/labels.js';
+import { wordFromMessageInfo } from '../../abi/message-info.js';
+import { OBJECT_TYPES } from '../../abi/objecttype.js';
+import { SYSCALL_NUMBER, type KernelEvent, type Syscall } from '../../hardware/events.js';
+import { MSG_REGISTERS, Reg } from '../../hardware/registers.js';
+import type { KernelState } from '../../spec/state/kernel-state.js';
+import type { Action, CNodeAction, FaultAction, NodeChoice, RawAction, RetypeAction, SlotChoice } from './action.js';
+import {
+  cnodeAt, cspaceView, exactDepth, indexWord, isProtectedRootSlot, kth, kthEmpty, occupied, rootSlotsOfKind,
+  rootSlotsWhere, type CSpaceView, type NodeRef,
+} from './cspace.js';
+
+/** An action made concrete: what to write where, and the kernel entry. */
+export interface ResolvedAction {
+  /** The kernel entry. */
+  readonly event: KernelEvent;
+  /** `[register, value]` pairs for the current thread. */
+  readonly registers: readonly (readonly [number, number])[];
+  /** `[word offset, value]` pairs for the current thread's IPC buffer. */
+  readonly ipcWords: readonly (readonly [number, number])[];
+  /** A line to make pending at the interrupt controller first, or null. */
+  readonly pendingIRQ: number | null;
+  /** The action in seL4 terms. */
+  readonly text: string;
+}
+
+/** IPC-buffer word offset of MR i (i ≥ 4) and of extra-cap word i. */
+const IPC_MR = (i: number): number => i + 1;
+const IPC_CAP = (i: number): number => 122 + i;
+
+/**
+ * Resolves `a` against `s`. While the current thread is not running only an interrupt may
+ * happen (l4v's precondition of `call_kernel`), so every action then becomes one.
+ */
+export function resolveAction(s: KernelState, a: Action): ResolvedAction {
+  const v = cspaceView(s);
+  const running = v !== undefined && v.tcb.state.kind === 'Running' && s.curThread !== s.idleThread;
+  if (!running || v.root === undefined || v.rootCap === undefined) {
+    return interrupt(a.t === 'Interrupt' ? a.line : null, running ? '' : ' (current thread not running)');
+  }
+  switch (a.t) {
+    case 'Interrupt':
+      return interrupt(a.line, '');
+    case 'Plain':
+      return plain(a.syscall);
+    case 'Fault':
+      return fault(a);
+    case 'Raw':
+      return raw(v, a);
+    case 'CNode':
+      return cnodeInvocation(s, v, a);
+    case 'Retype':
+      return retype(s, v, a);
+  }
+}
+
+function interrupt(line: number | null, note: string): ResolvedAction {
+  return {
+    event: { kind: 'Interrupt' }, registers: [], ipcWords: [], pendingIRQ: line,
+    text: `Interrupt(${line === null ? 'none pending' : `line ${line} pending`})${note}`,
+  };
+}
+
+function plain(syscall: 'SysYield' | 'SysReply'): ResolvedAction {
+  return {
+    event: { kind: 'Syscall', syscall }, registers: [[Reg.R7, SYSCALL_NUMBER[syscall] >>> 0]], ipcWords: [],
+    pendingIRQ: null, text: syscall === 'SysYield' ? 'Yield()' : 'Reply()',
+  };
+}
+
+function fault(a: FaultAction): ResolvedAction {
+  const hex = (w: number): string => `0x${(w >>> 0).toString(16)}`;
+  const base = { registers: [] as [number, number][], ipcWords: [], pendingIRQ: null };
+  switch (a.what) {
+    case 'UnknownSyscall':
+      return { ...base, event: { kind: 'UnknownSyscall', number: a.word | 0 }, registers: [[Reg.R7, a.word >>> 0]], text: `UnknownSyscall(${a.word | 0})` };
+    case 'UserLevelFault':
+      return { ...base, event: { kind: 'UserLevelFault', code: a.word2 >>> 0, address: a.word >>> 0 }, text: `UserLevelFault(${hex(a.word)}, ${hex(a.word2)})` };
+    case 'VMFaultData':
+    case 'VMFaultInstruction': {
+      const type = a.what === 'VMFaultData' ? 'Data' : 'Instruction';
+      return { ...base, event: { kind: 'VMFault', type, address: a.word >>> 0, fsr: a.word2 & 0x3fff }, text: `VMFault(${type}, ${hex(a.word)}, fsr=${hex(a.word2 & 0x3fff)})` };
+    }
+    default: {
+      const syscall: Syscall = a.what;
+      const cptr = 0x1000 + (Math.abs(a.word) % 0xfff000);
+      return {
+        ...base, event: { kind: 'Syscall', syscall },
+        registers: [[Reg.R0, cptr], [Reg.R1, 0], [Reg.R7, SYSCALL_NUMBER[syscall] >>> 0]],
+        text: `${syscall.replace(/^Sys/, '')}(${hex(cptr)})`,
+      };
+    }
+  }
+}
+
+// ---- caps and slots ----
+
+function nodeRef(s: KernelState, v: CSpaceView, choice: NodeChoice): NodeRef {
+  const root = v.root!;
+  const at = (cptr: number): NodeRef => {
+    const cap = root.slots.get(cptr) ?? { kind: 'NullCap' as const };
+    return { cptr, cap, cnode: cap.kind === 'CNodeCap' ? cnodeAt(s, cap.ptr) : undefined };
+  };
+  if (choice.how === 'root') {
+    const own = rootSlotsWhere(v, (c) => c.kind === 'CNodeCap' && c.ptr === v.rootCap!.ptr && c.bits === v.rootCap!.bits);
+    return at(own.includes(2) ? 2 : (own[0] ?? rootSlotsOfKind(v, ['CNodeCap'])[0] ?? 2));
+  }
+  if (choice.how === 'cnode') return at(kth(rootSlotsOfKind(v, ['CNodeCap']), choice.k) ?? 2);
+  return at(kth(rootSlotsWhere(v, (c) => c.kind !== 'CNodeCap'), choice.k) ?? 0);
+}
+
+interface SlotWords {
+  readonly index: number;
+  readonly depth: number;
+}
+
+// The index and depth words naming a slot of `node`'s CNode (falling back to the root CNode
+// when `node` is a near miss that names no CNode).
+function slotWords(v: CSpaceView, node: NodeRef, c: SlotChoice, destructive: boolean): SlotWords {
+  const cap = node.cnode !== undefined ? node.cap : v.rootCap!;
+  const cnode = node.cnode ?? v.root!;
+  const depth = c.depth === 'exact' ? exactDepth(cap) : c.depth >>> 0;
+  if (c.how === 'raw') return { index: c.k >>> 0, depth };
+  let j: number;
+  if (c.how === 'empty') {
+    j = kthEmpty(cnode, c.k);
+  } else {
+    const isRoot = cnode === v.root;
+    const full = occupied(cnode).filter((i) => !(destructive && isRoot && isProtectedRootSlot(cnode.slots.get(i)!, i)));
+    j = kth(full, c.k) ?? kthEmpty(cnode, c.k);
+  }
+  return { index: indexWord(cap, j), depth };
+}
+
+function invokedCNode(s: KernelState, v: CSpaceView, a: CNodeAction): NodeRef {
+  switch (a.node.how) {
+    case 'untyped': {
+      const cptr = kth(rootSlotsOfKind(v, ['UntypedCap']), a.node.k) ?? 0;
+      return { cptr, cap: v.root!.slots.get(cptr) ?? { kind: 'NullCap' }, cnode: undefined };
+    }
+    case 'null': {
+      const cptr = kthEmpty(v.root!, a.node.k);
+      return { cptr, cap: { kind: 'NullCap' }, cnode: undefined };
+    }
+    default:
+      return nodeRef(s, v, a.node);
+  }
+}
+
+// ---- printing ----
+
+function hex(w: number): string {
+  return `0x${(w >>> 0).toString(16)}`;
+}
+
+function nodeName(n: NodeRef): string {
+  if (n.cap.kind === 'NullCap') return `null@${hex(n.cptr)}`;
+  if (n.cptr === 2 && n.cap.kind === 'CNodeCap') return 'root';
+  const short = n.cap.kind.replace(/Cap$/, '').toLowerCase();
+  return `${short}@${hex(n.cptr)}`;
+}
+
+function slotText(w: SlotWords): string {
+  return `${hex(w.index)}/${w.depth}`;
+}
+
+/** Rights bits as seL4 names them: `RW`, `RWG`, `RWG+GR`, `none`. */
+export function rightsText(w: number): string {
+  const letters = `${w & 2 ? 'R' : ''}${w & 1 ? 'W' : ''}${w & 4 ? 'G' : ''}`;
+  const text = w & 8 ? `${letters}+GR` : letters;
+  return text === '' ? 'none' : text;
+}
+
+function prefix(syscall: string): string {
+  return syscall === 'SysCall' ? '' : `${syscall.replace(/^Sys/, '')}:`;
+}
+
+// ---- invocations ----
+
+interface Message {
+  readonly label: InvocationLabel;
+  readonly mrs: readonly number[];
+  readonly caps: readonly number[];
+}
+
+function invoke(syscall: Syscall, cptr: number, m: Message, shortBy: number, noExtraCaps: boolean, pendingIRQ: number | null, text: string): ResolvedAction {
+  const length = Math.max(0, m.mrs.length - shortBy);
+  const caps = noExtraCaps ? [] : m.caps;
+  const info = wordFromMessageInfo({ label: LABEL[m.label], capsUnwrapped: 0, extraCaps: caps.length, length });
+  const registers: [number, number][] = [[Reg.R0, cptr >>> 0], [Reg.R1, info], [Reg.R7, SYSCALL_NUMBER[syscall] >>> 0]];
+  const ipcWords: [number, number][] = [];
+  m.mrs.slice(0, length).forEach((w, i) => {
+    if (i < MSG_REGISTERS.length) registers.push([MSG_REGISTERS[i]!, w >>> 0]);
+    else ipcWords.push([IPC_MR(i), w >>> 0]);
+  });
+  caps.forEach((c, i) => ipcWords.push([IPC_CAP(i), c >>> 0]));
+  const notes = [shortBy > 0 ? `${length} MRs` : '', noExtraCaps && m.caps.length > 0 ? 'no extra caps' : '', pendingIRQ !== null ? `IRQ ${pendingIRQ} pending` : '']
+    .filter((x) => x !== '');
+  return {
+    event: { kind: 'Syscall', syscall }, registers, ipcWords, pendingIRQ,
+    text: `${prefix(syscall)}${text}${notes.length > 0 ? ` [${notes.join(', ')}]` : ''}`,
+  };
+}
+
+const DESTRUCTIVE_DEST = new Set(['CNodeRevoke', 'CNodeDelete']);
+const MOVING_SRC = new Set(['CNodeMove', 'CNodeMutate', 'CNodeRotate']);
+
+function cnodeInvocation(s: KernelState, v: CSpaceView, a: CNodeAction): ResolvedAction {
+  const node = invokedCNode(s, v, a);
+  const dest = slotWords(v, node, a.dest, DESTRUCTIVE_DEST.has(a.label));
+  const name = nodeName(node);
+  const target = (mrs: number[]): Message => ({ label: a.label, mrs, caps: [] });
+  switch (a.label) {
+    case 'CNodeRevoke':
+    case 'CNodeDelete':
+    case 'CNodeCancelBadgedSends':
+    case 'CNodeSaveCaller':
+      return invoke(a.syscall, node.cptr, target([dest.index, dest.depth]), a.shortBy, a.noExtraCaps, a.pendingIRQ, `${a.label}(${name}, ${slotText(dest)})`);
+    case 'CNodeRotate': {
+      const pivotRoot = nodeRef(s, v, a.pivotRoot);
+      const srcRoot = nodeRef(s, v, a.srcRoot);
+      const pivot = slotWords(v, pivotRoot, a.pivot, true);
+      const src = slotWords(v, srcRoot, a.src, true);
+      const m: Message = {
+        label: a.label,
+        mrs: [dest.index, dest.depth, a.data, pivot.index, pivot.depth, a.data2, src.index, src.depth],
+        caps: [pivotRoot.cptr, srcRoot.cptr],
+      };
+      const text = `CNodeRotate(${name}, dest=${slotText(dest)}, destData=${hex(a.data)}, pivot=${rootText(pivotRoot)}${slotText(pivot)}, pivotData=${hex(a.data2)}, src=${rootText(srcRoot)}${slotText(src)})`;
+      return invoke(a.syscall, node.cptr, m, a.shortBy, a.noExtraCaps, a.pendingIRQ, text);
+    }
+    default: {
+      const srcRoot = nodeRef(s, v, a.srcRoot);
+      const src = slotWords(v, srcRoot, a.src, MOVING_SRC.has(a.label));
+      const mrs = [dest.index, dest.depth, src.index, src.depth];
+      let extra = '';
+      if (a.label === 'CNodeCopy' || a.label === 'CNodeMint') {
+        mrs.push(a.rights);
+        extra += `, rights=${rightsText(a.rights)}`;
+      }
+      if (a.label === 'CNodeMint' || a.label === 'CNodeMutate') {
+        mrs.push(a.data);
+        extra += `, ${a.label === 'CNodeMint' ? 'badge' : 'data'}=${a.data >>> 0 < 0x1000 ? a.data >>> 0 : hex(a.data)}`;
+      }
+      const text = `${a.label}(${name}, dest=${slotText(dest)}, src=${rootText(srcRoot)}${slotText(src)}${extra})`;
+      return invoke(a.syscall, node.cptr, { label: a.label, mrs, caps: [srcRoot.cptr] }, a.shortBy, a.noExtraCaps, a.pendingIRQ, text);
+    }
+  }
+}
+
+function rootText(n: NodeRef): string {
+  const name = nodeName(n);
+  return name === 'root' ? '' : `${name}:`;
+}
+
+function retype(s: KernelState, v: CSpaceView, a: RetypeAction): ResolvedAction {
+  const kinds = a.untyped.how === 'untyped' ? (['UntypedCap'] as const) : (['CNodeCap'] as const);
+  const cptr = a.untyped.how === 'null' ? kthEmpty(v.root!, a.untyped.k) : kth(rootSlotsOfKind(v, kinds), a.untyped.k) ?? 0;
+  const invoked: NodeRef = { cptr, cap: v.root!.slots.get(cptr) ?? { kind: 'NullCap' }, cnode: undefined };
+  const root = nodeRef(s, v, a.root);
+  const rootCNode = root.cnode ?? v.root!;
+  const rootCap = root.cnode !== undefined ? root.cap : v.rootCap!;
+  let nodeIndex = 0;
+  let nodeDepth = 0;
+  let dest = rootCNode;
+  let nodeText = 'self';
+  if (a.node.how !== 'self') {
+    const list = occupied(rootCNode).filter((i) => (rootCNode.slots.get(i)!.kind === 'CNodeCap') === (a.node.how === 'cnode'));
+    const j = kth(list, a.node.k) ?? kthEmpty(rootCNode, a.node.k);
+    nodeIndex = indexWord(rootCap, j);
+    nodeDepth = a.node.depth === 'exact' ? exactDepth(rootCap) : a.node.depth >>> 0;
+    const found = rootCNode.slots.get(j);
+    dest = found?.kind === 'CNodeCap' ? cnodeAt(s, found.ptr) ?? rootCNode : rootCNode;
+    nodeText = `${hex(nodeIndex)}/${nodeDepth}`;
+  }
+  const count = a.count >>> 0;
+  let offset: number;
+  if (a.offset.how === 'raw') offset = a.offset.k >>> 0;
+  else if (a.offset.how === 'full') offset = kth(occupied(dest), a.offset.k) ?? 0;
+  else offset = kthEmpty(dest, a.offset.k, Math.max(1, Math.min(count, 256)));
+  const type = OBJECT_TYPES[a.type >>> 0] ?? `type ${a.type >>> 0}`;
+  const m: Message = { label: 'UntypedRetype', mrs: [a.type, a.sizeBits, nodeIndex, nodeDepth, offset, count], caps: [root.cptr] };
+  const text = `UntypedRetype(${nodeName(invoked)}, type=${type}, size=${a.sizeBits >>> 0}, root=${nodeName(root)}, node=${nodeText}, offset=${hex(offset)}, n=${count})`;
+  return invoke(a.syscall, cptr, m, a.shortBy, a.noExtraCaps, a.pendingIRQ, text);
+}
+
+function raw(v: CSpaceView, a: RawAction): ResolvedAction {
+  const modelled = rootSlotsOfKind(v, ['CNodeCap', 'UntypedCap']);
+  const cptr = a.cptr.how === 'raw' && a.syscall === 'SysNBSend' ? a.cptr.k >>> 0 : kth(modelled, a.cptr.k) ?? kthEmpty(v.root!, a.cptr.k);
+  const extraCaps = (a.info >>> 7) & 3;
+  const registers: [number, number][] = [[Reg.R0, cptr], [Reg.R1, a.info >>> 0], [Reg.R7, SYSCALL_NUMBER[a.syscall] >>> 0]];
+  a.mrs.slice(0, 4).forEach((w, i) => registers.push([MSG_REGISTERS[i]!, w >>> 0]));
+  const ipcWords: [number, number][] = a.mrs.slice(4).map((w, i) => [IPC_MR(i + 4), w >>> 0]);
+  a.caps.forEach((c, i) => ipcWords.push([IPC_CAP(i), (c >>> 0) % 4096]));
+  const label = a.info >>> 12;
+  return {
+    event: { kind: 'Syscall', syscall: a.syscall }, registers, ipcWords, pendingIRQ: null,
+    text: `${prefix(a.syscall)}raw(cptr=${hex(cptr)}, label=${label}, len=${a.info & 0x7f}, caps=${extraCaps}, mrs=[${a.mrs.map(hex).join(' ')}])`,
+  };
+}
