@@ -38,16 +38,40 @@ export function syscallFromNumber(n: number): Syscall | undefined {
 
 /** A kernel entry (l4v `event`). The arguments are in the current thread's registers. */
 export type KernelEvent =
-  | { readonly kind: 'Syscall'; readonly syscall: Syscall }
-  | { readonly kind: 'UnknownSyscall'; readonly number: number }
-  | { readonly kind: 'UserLevelFault'; readonly code: number; readonly address: number }
   | {
-      readonly kind: 'VMFault';
-      readonly type: 'Data' | 'Instruction';
+      /** An `svc` with a number in `[-8, -1]` (l4v `SyscallEvent`). */
+      readonly kind: 'Syscall';
+      /** Which system call. */
+      readonly syscall: Syscall;
+    }
+  | {
+      /** An `svc` with any other number (l4v `UnknownSyscall`). */
+      readonly kind: 'UnknownSyscall';
+      /** The raw r7 word. */
+      readonly number: number;
+    }
+  | {
+      /** An undefined instruction or other user exception (l4v `UserLevelFault`). */
+      readonly kind: 'UserLevelFault';
+      /** The exception code (28 bits are kept). */
+      readonly code: number;
+      /** The exception number. */
       readonly address: number;
+    }
+  | {
+      /** A data or prefetch abort (l4v `VMFaultEvent`). */
+      readonly kind: 'VMFault';
+      /** Data abort or instruction (prefetch) abort. */
+      readonly type: 'Data' | 'Instruction';
+      /** FAR for a data abort, the faulting PC for a prefetch abort. */
+      readonly address: number;
+      /** DFSR or IFSR. */
       readonly fsr: number;
     }
-  | { readonly kind: 'Interrupt' };
+  | {
+      /** An interrupt (l4v `Interrupt`). */
+      readonly kind: 'Interrupt';
+    };
 
 /** The entry-point name of an event as reports print it (`SysCall`, `VMFaultEvent`, ...). */
 export function eventName(e: KernelEvent): string {

@@ -217,7 +217,9 @@ export class Machine {
     for (let n = 0; ; n++) {
       if (!t.pending) {
         if (t.exited) {
+          // Past the end of the program: an undefined instruction at NextIP.
           t.pc = regs[Reg.NextIP] ?? 0;
+          this.retire();
           this.trap(t, UNDEFINED_INSTRUCTION_EVENT, (t.pc + 4) >>> 0);
           return 'trap';
         }

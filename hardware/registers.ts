@@ -8,9 +8,46 @@
 
 /** Index of each saved user register, in seL4's `n_contextRegisters` order. */
 export const Reg = {
-  R0: 0, R1: 1, R2: 2, R3: 3, R4: 4, R5: 5, R6: 6, R7: 7,
-  R8: 8, R9: 9, R10: 10, R11: 11, R12: 12,
-  SP: 13, LR: 14, NextIP: 15, CPSR: 16, FaultIP: 17, TPIDRURW: 18, TPIDRURO: 19,
+  /** r0: capability pointer in, badge out. */
+  R0: 0,
+  /** r1: message info. */
+  R1: 1,
+  /** r2: MR0. */
+  R2: 2,
+  /** r3: MR1. */
+  R3: 3,
+  /** r4: MR2. */
+  R4: 4,
+  /** r5: MR3. */
+  R5: 5,
+  /** r6. */
+  R6: 6,
+  /** r7: the syscall number at an `svc`. */
+  R7: 7,
+  /** r8. */
+  R8: 8,
+  /** r9. */
+  R9: 9,
+  /** r10 (sl). */
+  R10: 10,
+  /** r11 (fp). */
+  R11: 11,
+  /** r12 (ip). */
+  R12: 12,
+  /** The user stack pointer (r13). */
+  SP: 13,
+  /** The user link register (r14). */
+  LR: 14,
+  /** Where the thread resumes (saved LR_svc). */
+  NextIP: 15,
+  /** The user program status register. */
+  CPSR: 16,
+  /** The PC of the instruction that trapped. */
+  FaultIP: 17,
+  /** The user read-write thread-ID register (TLS base). */
+  TPIDRURW: 18,
+  /** The user read-only thread-ID register. */
+  TPIDRURO: 19,
 } as const;
 
 /** The name of a saved user register. */

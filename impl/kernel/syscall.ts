@@ -22,7 +22,7 @@ import {
   CAP_ENDPOINT, CAP_NOTIFICATION, CAP_NULL, CAP_REPLY, capGetCapType, endpointCapGetCapCanReceive,
   notificationCapGetCapNtfnCanReceive, notificationCapGetCapNtfnPtr, replyCapGetCapReplyMaster,
 } from '../object/cap.js';
-import { capFaultW0, lookupFaultMissingCapabilityW0, notificationGetBoundTCB, NTFN_BOUND_TCB, userExceptionW0, vmFaultW0 } from '../object/structures.js';
+import { FAULT_UNKNOWN_SYSCALL, capFaultW0, lookupFaultMissingCapabilityW0, notificationGetBoundTCB, NTFN_BOUND_TCB, userExceptionW0, vmFaultW0 } from '../object/structures.js';
 import { TCB_CALLER, THREAD_STATE_RESTART, THREAD_STATE_RUNNING, getRegister, tcbCte, tcbGetState } from '../object/tcb-layout.js';
 
 /** Dispatches a kernel event to its `handle*` entry (the body of `Kernel.callKernel`). */
@@ -62,7 +62,7 @@ export function handleInterruptEntry(k: Kernel): void {
 
 /** `handleUnknownSyscall(w)`: an UnknownSyscall fault (no debug syscalls in this configuration). */
 export function handleUnknownSyscall(k: Kernel, w: number): void {
-  k.currentFaultW0 = 2; // seL4_Fault_UnknownSyscall
+  k.currentFaultW0 = FAULT_UNKNOWN_SYSCALL;
   k.currentFaultW1 = w >>> 0;
   handleFault(k, k.ksCurThread);
   schedule(k);

@@ -7,7 +7,7 @@ import { describe, expect } from 'vitest';
 import { ERROR_CODE } from '../../abi/errors.js';
 import { LABEL } from '../../abi/labels.js';
 import { bootParams, decodeBootInfo, DEFAULT_BOOT_PARAMS, INITIAL_CAP, type BootParams } from '../../abi/bootinfo.js';
-import { OBJECT_TYPES, OBJECT_TYPE_NUMBER } from '../../abi/objecttype.js';
+import { OBJECT_TYPES } from '../../abi/objecttype.js';
 import { boardWithRam, SABRE_LITE } from '../../hardware/board.js';
 import { MSG_REGISTERS } from '../../hardware/registers.js';
 import { pdeCoarseAddress, pdeType, PDE_TYPE_COARSE, pteSmallAddress, pteXN } from '../../hardware/descriptors.js';

@@ -151,7 +151,7 @@ describe('Retype in memory', () => {
     retype(k, RAM_UT, { type: OBJECT_TYPE_NUMBER.SmallPage });
     expect(k.mem.read32(0x10100ff0)).toBe(0);
     expect(k.mem.read32(0x10180000)).toBe(0);
-    const dev = untypedIndex((b, d, p) => d && p === 0x30000000);
+    const dev = untypedIndex((_b, d, p) => d && p === 0x30000000);
     k.mem.write32(0x30000010, 0x55);
     retype(k, dev, { type: OBJECT_TYPE_NUMBER.SmallPage, offset: FIRST_FREE + 1 });
     expect(k.mem.read32(0x30000010)).toBe(0x55);

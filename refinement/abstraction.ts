@@ -1,0 +1,317 @@
+/**
+ * The abstraction function: the implementation kernel (objects in physical memory, C-style
+ * globals, the ghost object table) seen as a spec `KernelState` (l4v's `state_relation`,
+ * run as a function). Objects come from the ghost table and are decoded from their words;
+ * the CDT from the MDB lists; the globals from the kernel's fields; machine memory is the
+ * contents of user frames (DataPage objects) only.
+ *
+ * Two forms: {@link abstractState} builds the whole state; {@link ImplView} answers for one
+ * object, slot or CDT entry at a time, which is what the per-step comparison needs.
+ *
+ * @module
+ */
+import { Map as PMap, Set as PSet } from 'immutable';
+import { DEFAULT_BOOT_PARAMS, PD_ASID_SLOT, type BootParams } from '../abi/bootinfo.js';
+import { decodePde } from '../hardware/descriptors.js';
+import type { KernelEvent } from '../hardware/events.js';
+import { bootImpl } from '../impl/boot.js';
+import type { Kernel } from '../impl/kernel/kernel.js';
+import { TCB_OFFSET, TCB_SCHED_NEXT } from '../impl/object/tcb-layout.js';
+import type { Cap } from '../spec/state/cap.js';
+import type { CSlot } from '../spec/state/cslot.js';
+import type { IRQState, KernelState, SchedulerAction } from '../spec/state/kernel-state.js';
+import type { KernelObject } from '../spec/state/object.js';
+import { AbstractionError } from './abstraction/cap-words.js';
+import { MdbReader, wholeCdt } from './abstraction/mdb.js';
+import { capAt, objectAt } from './abstraction/objects.js';
+import type { AbstractView, Globals, KernelInstance, KernelUnderTest } from './check/kernel-under-test.js';
+
+export { AbstractionError } from './abstraction/cap-words.js';
+
+const IRQ_STATE_NAMES: readonly IRQState[] = ['IRQInactive', 'IRQSignal', 'IRQTimer', 'IRQReserved'];
+const FRAME_BITS = [12, 16, 20, 24] as const;
+const FRAME_SIZE = 4096;
+
+/** The implementation kernel seen part by part (see the module comment). */
+export class ImplView implements AbstractView {
+  /** Creates a view of `k` (valid until `k` next changes). */
+  constructor(private readonly k: Kernel) {}
+
+  private readonly mdb = (): MdbReader => new MdbReader(this.k.mem);
+
+  /** @inheritDoc */
+  object(addr: number): KernelObject | undefined {
+    const g = this.k.ghost.get(addr);
+    return g === undefined ? undefined : objectAt(this.k.mem, addr, g);
+  }
+
+  /** @inheritDoc */
+  cnodeSlot(obj: number, index: number): Cap | undefined {
+    const g = this.k.ghost.get(obj);
+    if (g?.kind !== 'CapTable' || index >= 2 ** (g.sizeBits - 4)) return undefined;
+    return capAt(this.k.mem, obj + 16 * index);
+  }
+
+  /** @inheritDoc */
+  cdtParent(key: number): CSlot | undefined {
+    if (this.slotOf(key) === undefined) return undefined;
+    const p = this.mdb().parent(key);
+    return p === undefined ? undefined : this.slotOrThrow(p);
+  }
+
+  /** @inheritDoc */
+  cdtChildren(key: number): readonly CSlot[] {
+    if (this.slotOf(key) === undefined) return [];
+    return this.mdb().children(key).map((c) => this.slotOrThrow(c));
+  }
+
+  /** @inheritDoc */
+  isOriginal(key: number): boolean {
+    return this.slotOf(key) !== undefined && (this.k.mem.read32(key + 12) & 2) !== 0;
+  }
+
+  /** @inheritDoc */
+  frame(n: number): Uint8Array | undefined {
+    const paddr = n * FRAME_SIZE;
+    if (!isUserFrame(this.k, paddr)) return undefined;
+    return frameBytes(this.k, paddr);
+  }
+
+  /** @inheritDoc */
+  globals(): Globals {
+    return globalsOf(this.k);
+  }
+
+  /** The slot whose CTE is at `cte`: a CNode slot or one of a TCB's five. */
+  slotOf(cte: number): CSlot | undefined {
+    const tcb = cte - (cte % 512);
+    if (this.k.ghost.get(tcb)?.kind === 'TCB' && cte - tcb < 80) return { obj: tcb, index: (cte - tcb) / 16 };
+    for (let radix = 0; radix <= 27; radix++) {
+      const size = 2 ** (radix + 4);
+      const base = cte - (cte % size);
+      const g = this.k.ghost.get(base);
+      if (g?.kind === 'CapTable' && g.sizeBits === radix + 4) return { obj: base, index: (cte - base) / 16 };
+    }
+    return undefined;
+  }
+
+  private slotOrThrow(cte: number): CSlot {
+    const s = this.slotOf(cte);
+    if (s === undefined) throw new AbstractionError(`MDB links to 0x${cte.toString(16)}, which is no CTE`);
+    return s;
+  }
+}
+
+function isUserFrame(k: Kernel, paddr: number): boolean {
+  for (const bits of FRAME_BITS) {
+    const base = paddr - (paddr % 2 ** bits);
+    const g = k.ghost.get(base);
+    if (g?.kind === 'Frame' && g.sizeBits === bits) return true;
+  }
+  return false;
+}
+
+function frameBytes(k: Kernel, paddr: number): Uint8Array | undefined {
+  const words = new Uint32Array(FRAME_SIZE / 4);
+  let nonZero = false;
+  for (let i = 0; i < words.length; i++) {
+    const w = k.mem.read32(paddr + 4 * i);
+    words[i] = w;
+    nonZero ||= w !== 0;
+  }
+  if (!nonZero) return undefined;
+  const bytes = new Uint8Array(FRAME_SIZE);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    bytes[4 * i] = w & 0xff;
+    bytes[4 * i + 1] = (w >>> 8) & 0xff;
+    bytes[4 * i + 2] = (w >>> 16) & 0xff;
+    bytes[4 * i + 3] = (w >>> 24) & 0xff;
+  }
+  return bytes;
+}
+
+function schedulerAction(k: Kernel): SchedulerAction {
+  switch (k.ksSchedulerAction) {
+    case 0:
+      return { kind: 'ResumeCurrentThread' };
+    case 1:
+      return { kind: 'ChooseNewThread' };
+    default:
+      return { kind: 'SwitchToThread', tcb: k.ksSchedulerAction - TCB_OFFSET };
+  }
+}
+
+function readyQueues(k: Kernel): PMap<number, readonly number[]> {
+  return PMap<number, readonly number[]>().withMutations((m) => {
+    for (let i = 0; i < k.ksReadyQueuesHead.length; i++) {
+      const head = k.ksReadyQueuesHead[i]!;
+      if (head === 0) continue;
+      const q: number[] = [];
+      const seen = new Set<number>();
+      for (let t = head; t !== 0; t = k.mem.read32(t + TCB_SCHED_NEXT)) {
+        if (seen.has(t)) throw new AbstractionError(`ready queue ${i} has a cycle`);
+        seen.add(t);
+        q.push(t - TCB_OFFSET);
+      }
+      m.set(i, q);
+    }
+  });
+}
+
+function nonZeroEntries(a: Uint32Array): PMap<number, number> {
+  return PMap<number, number>().withMutations((m) => {
+    a.forEach((v, i) => {
+      if (v !== 0) m.set(i, v);
+    });
+  });
+}
+
+// `arm_asid_map`: each ASID in a pool whose page directory holds a stored hardware ASID.
+function asidMap(k: Kernel): PMap<number, { readonly hwASID: number; readonly pd: number }> {
+  return PMap<number, { readonly hwASID: number; readonly pd: number }>().withMutations((m) => {
+    k.armKSASIDTable.forEach((pool, hi) => {
+      if (pool === 0) return;
+      for (let lo = 0; lo < 1024; lo++) {
+        const pd = k.mem.read32(pool + 4 * lo);
+        if (pd === 0) continue;
+        const d = decodePde(k.mem.read32(pd + 4 * PD_ASID_SLOT));
+        if (d.kind === 'Invalid' && d.storedAsidValid === 1) m.set(hi * 1024 + lo, { hwASID: d.storedHwAsid, pd });
+      }
+    });
+  });
+}
+
+/** The global fields of the implementation kernel, abstractly. */
+export function globalsOf(k: Kernel): Globals {
+  const irqs = k.intStateIRQTable.length;
+  const irqMasks: boolean[] = [];
+  const irqPending: number[] = [];
+  const irqStates: IRQState[] = [];
+  for (let i = 0; i < irqs; i++) {
+    irqMasks.push(k.irq.isMasked(i));
+    if (k.irq.isPending(i)) irqPending.push(i);
+    const st = IRQ_STATE_NAMES[k.intStateIRQTable[i]!];
+    if (st === undefined) throw new AbstractionError(`IRQ ${i} has state ${k.intStateIRQTable[i]}`);
+    irqStates.push(st);
+  }
+  const domainList = Array.from({ length: k.ksDomSchedule.length / 2 }, (_, i) => ({
+    domain: k.domainScheduleDomain(i),
+    duration: k.domainScheduleDuration(i),
+  }));
+  return {
+    curThread: k.ksCurThread - TCB_OFFSET,
+    idleThread: k.ksIdleThread - TCB_OFFSET,
+    schedulerAction: schedulerAction(k),
+    readyQueues: readyQueues(k),
+    curDomain: k.ksCurDomain,
+    domainTime: k.ksDomainTime,
+    domainList,
+    domainIndex: k.ksDomScheduleIdx,
+    domainStartIndex: k.ksDomScheduleStart,
+    irqNode: k.intStateIRQNode,
+    irqStates,
+    arch: {
+      asidTable: nonZeroEntries(k.armKSASIDTable),
+      hwASIDTable: nonZeroEntries(k.armKSHWASIDTable),
+      nextASID: k.armKSNextASID,
+      asidMap: asidMap(k),
+      globalPD: k.armKSGlobalPD,
+      globalPTs: [],
+    },
+    workUnitsCompleted: k.ksWorkUnitsCompleted,
+    irqMasks,
+    irqPending,
+  };
+}
+
+/** The whole abstract state of the implementation kernel `k`. */
+export function abstractState(k: Kernel): KernelState {
+  const view = new ImplView(k);
+  const ctes: number[] = [];
+  const kheap = PMap<number, KernelObject>().withMutations((m) => {
+    for (const [addr, g] of k.ghost.entries()) {
+      m.set(addr, objectAt(k.mem, addr, g));
+      if (g.kind === 'CapTable') for (let i = 0; i < 2 ** (g.sizeBits - 4); i++) ctes.push(addr + 16 * i);
+      if (g.kind === 'TCB') for (let i = 0; i < 5; i++) ctes.push(addr + 16 * i);
+    }
+  });
+  const cteSet = new Set(ctes);
+  const cdt = wholeCdt(k.mem, ctes, (a) => cteSet.has(a));
+  const slot = (cte: number): CSlot => view.slotOf(cte)!;
+  const g = globalsOf(k);
+  const { irqMasks, irqPending, ...rest } = g;
+  return {
+    ...rest,
+    kheap,
+    cdt: PMap<number, CSlot>().withMutations((m) => {
+      for (const [c, p] of cdt.parents) m.set(c, slot(p));
+    }),
+    cdtList: PMap<number, readonly CSlot[]>().withMutations((m) => {
+      for (const [p, cs] of cdt.children) m.set(p, cs.map(slot));
+    }),
+    isOriginalCap: PSet(cdt.revocable),
+    machine: { memory: userMemory(k), irqMasks, irqPending },
+  };
+}
+
+function userMemory(k: Kernel): PMap<number, Uint8Array> {
+  return PMap<number, Uint8Array>().withMutations((m) => {
+    for (const [base] of k.mem.frames()) {
+      if (!isUserFrame(k, base)) continue;
+      const bytes = frameBytes(k, base);
+      if (bytes !== undefined) m.set(base / FRAME_SIZE, bytes);
+    }
+  });
+}
+
+/** The implementation kernel as the engine drives it. */
+class ImplInstance implements KernelInstance {
+  constructor(private readonly k: Kernel) {}
+
+  setRegister(reg: number, value: number): void {
+    this.k.setRegister(this.k.ksCurThread, reg, value);
+  }
+
+  writeWords(paddr: number, values: readonly number[]): void {
+    values.forEach((v, i) => this.k.mem.write32(paddr + 4 * i, v));
+  }
+
+  setPendingIRQ(irq: number): void {
+    this.k.irq.setPending(irq);
+  }
+
+  step(e: KernelEvent): void {
+    this.k.callKernel(e);
+  }
+
+  abstract(): KernelState {
+    return abstractState(this.k);
+  }
+
+  view(): AbstractView {
+    return new ImplView(this.k);
+  }
+}
+
+/** The implementation kernel, booted with `params`, as a kernel under test. */
+export function implKernel(params: BootParams = DEFAULT_BOOT_PARAMS, name = 'impl'): KernelUnderTest {
+  return { name, boot: () => new ImplInstance(bootImpl(params)) };
+}
+
+/** Wraps an implementation kernel (e.g. to inject a fault after each step) as a kernel under test. */
+export function implKernelWith(name: string, boot: () => Kernel, afterStep: (k: Kernel, e: KernelEvent) => void = () => {}): KernelUnderTest {
+  return {
+    name,
+    boot: () => {
+      const k = boot();
+      const inst = new ImplInstance(k);
+      const step = inst.step.bind(inst);
+      inst.step = (e: KernelEvent): void => {
+        step(e);
+        afterStep(k, e);
+      };
+      return inst;
+    },
+  };
+}
