@@ -119,20 +119,35 @@ export interface BootInfo {
 
 /** Byte offset of each field of `seL4_BootInfo` (all fields are words on aarch32). */
 export const BOOTINFO_OFFSET = {
+  /** `extraLen`. */
   extraLen: 0,
+  /** `nodeID`. */
   nodeID: 4,
+  /** `numNodes`. */
   numNodes: 8,
+  /** `numIOPTLevels`. */
   numIOPTLevels: 12,
+  /** `ipcBuffer`. */
   ipcBuffer: 16,
+  /** `empty` (a slot region: start, then end). */
   empty: 20,
+  /** `sharedFrames`. */
   sharedFrames: 28,
+  /** `userImageFrames`. */
   userImageFrames: 36,
+  /** `userImagePaging`. */
   userImagePaging: 44,
+  /** `ioSpaceCaps`. */
   ioSpaceCaps: 52,
+  /** `extraBIPages`. */
   extraBIPages: 60,
+  /** `initThreadCNodeSizeBits`. */
   initThreadCNodeSizeBits: 68,
+  /** `initThreadDomain`. */
   initThreadDomain: 72,
+  /** `untyped`. */
   untyped: 76,
+  /** `untypedList[0]`. */
   untypedList: 84,
 } as const;
 

@@ -83,7 +83,7 @@ export const DEFAULTS = { maxSteps: 60, fullEvery: 16, invariantsEvery: 4, minCo
 export function traceArb(maxSteps: number, entry: string | undefined, actions?: fc.Arbitrary<Action>): fc.Arbitrary<Action[]> {
   const action = actions ?? (entry === undefined ? actionArb() : focusedActionArb(entry));
   if (action === undefined) throw new Error(`unknown entry ${entry}`);
-  return fc.array(action, { minLength: 1, maxLength: maxSteps });
+  return fc.array(action, { minLength: 1, maxLength: maxSteps, size: 'max' });
 }
 
 /** One line of a printed trace. */

@@ -288,3 +288,25 @@ function renderSet(s: Members, depth: number): string {
 export function formatDifference(d: Difference, names: readonly [string, string] = ['spec', 'impl']): string {
   return `${formatPath(d.path)}: ${names[0]}=${formatValue(d.left)} ${names[1]}=${formatValue(d.right)}`;
 }
+
+/** The part of `v` at `path`, or {@link ABSENT} where the path leads nowhere. */
+export function valueAtPath(v: unknown, path: Path): unknown {
+  let cur: unknown = v;
+  for (const seg of path) {
+    if (cur === ABSENT || cur === null || typeof cur !== 'object') return ABSENT;
+    if (seg.kind === 'field') {
+      cur = Object.prototype.hasOwnProperty.call(cur, seg.name) ? (cur as Record<string, unknown>)[seg.name] : ABSENT;
+    } else if (seg.kind === 'index') {
+      const arr = cur as ArrayLike<unknown>;
+      cur = seg.index < arr.length ? arr[seg.index] : ABSENT;
+    } else {
+      const m = asKeyed(cur);
+      if (m !== undefined) cur = m.has(seg.key) ? m.get(seg.key) : ABSENT;
+      else {
+        const s = asMembers(cur);
+        cur = s !== undefined ? s.has(seg.key) : ABSENT;
+      }
+    }
+  }
+  return cur;
+}

@@ -96,7 +96,7 @@ export function bootSpec(params: BootParams = DEFAULT_BOOT_PARAMS): KernelState 
     tcb: rs.tcb,
     cspaceRoot: rootCNodeCap(rs.cnode),
     vspaceRoot: space.pdCap,
-    ipcBufferFrame: { ...space.ipcBufferCap, mapping: null },
+    ipcBufferFrame: space.ipcBufferDerivedCap,
     ipcBuffer: layout.vIPCBuffer,
     bootInfo: layout.vBootInfo,
     entry: params.userImage.entry,

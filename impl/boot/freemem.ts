@@ -58,8 +58,9 @@ export class Rootserver {
   pagingStart = 0;
   /** `paging.end`. */
   pagingEnd = 0;
-  // `rootserver_mem`: the block being cut up.
+  /** `rootserver_mem.start`: the next free byte of the block being cut up. */
   memStart = 0;
+  /** `rootserver_mem.end`. */
   memEnd = 0;
 }
 

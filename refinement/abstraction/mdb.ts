@@ -213,7 +213,12 @@ export function wholeCdt(mem: PhysicalMemory, ctes: readonly number[], isCte: (a
   const children = new Map<number, number[]>();
   const revocable: number[] = [];
   const nodes = new Map<number, MdbNode>();
-  for (const c of ctes) nodes.set(c, mdbNode(mem, c));
+  for (const c of ctes) {
+    // An all-zero CTE (null cap, null MDB node) takes no part; anything linking to it breaks
+    // valid_dlist below.
+    if (mem.read32(c) === 0 && mem.read32(c + 4) === 0 && mem.read32(c + 8) === 0 && mem.read32(c + 12) === 0) continue;
+    nodes.set(c, mdbNode(mem, c));
+  }
   for (const [c, n] of nodes) {
     if (n.revocable) revocable.push(c);
     if (n.cap.kind === 'NullCap' && (n.prev !== 0 || n.next !== 0 || n.revocable || n.firstBadged)) {
@@ -222,7 +227,8 @@ export function wholeCdt(mem: PhysicalMemory, ctes: readonly number[], isCte: (a
     for (const [link, other, back] of [['next', n.next, 'prev'], ['prev', n.prev, 'next']] as const) {
       if (other === 0) continue;
       const o = nodes.get(other);
-      if (o === undefined || !isCte(other)) throw new AbstractionError(`MDB: CTE 0x${c.toString(16)} ${link} points to 0x${other.toString(16)}, not a CTE`);
+      if (!isCte(other)) throw new AbstractionError(`MDB: CTE 0x${c.toString(16)} ${link} points to 0x${other.toString(16)}, not a CTE`);
+      if (o === undefined) throw new AbstractionError(`valid_dlist: CTE 0x${c.toString(16)} ${link} points to the empty CTE 0x${other.toString(16)}`);
       if (o[back] !== c) throw new AbstractionError(`valid_dlist: CTE 0x${c.toString(16)} ${link} = 0x${other.toString(16)}, whose ${back} is 0x${o[back].toString(16)}`);
     }
   }

@@ -25,6 +25,11 @@ export interface Stats {
 export interface SampleOptions {
   /** Samples run and discarded first (sel4bench drops its first 10). Default 10. */
   readonly warmup?: number;
+  /**
+   * Minimum warm-up time in ms, on top of `warmup`: the JIT must have tiered up, and re-tiered
+   * after any deoptimisation, before sampling starts. Default 100.
+   */
+  readonly warmupMs?: number;
   /** Samples kept. Default 60. */
   readonly samples?: number;
   /**
@@ -88,14 +93,19 @@ function timeBatch(op: Operation, iterations: number): number {
   return Number(process.hrtime.bigint() - start);
 }
 
-/** Measures `op`: sizes the batch, warms up, samples; returns ns per operation. */
+/** Measures `op`: warms up while sizing the batch, then samples; returns ns per operation. */
 export function measure(op: Operation, options: SampleOptions = {}): Stats {
   const warmup = options.warmup ?? 10;
+  const warmupNs = (options.warmupMs ?? 100) * 1e6;
   const samples = options.samples ?? 60;
   const minSampleNs = (options.minSampleMs ?? 1) * 1e6;
+  // Warm-up batches double until one lasts a sample's minimum; that size is kept for sampling.
   let batch = 1;
-  while (batch < 2 ** 30 && timeBatch(op, batch) < minSampleNs) batch *= 2;
-  for (let i = 0; i < warmup; i++) timeBatch(op, batch);
+  for (let runs = 0, spent = 0; runs < warmup || spent < warmupNs; runs++) {
+    const ns = timeBatch(op, batch);
+    spent += ns;
+    if (ns < minSampleNs && batch < 2 ** 30) batch *= 2;
+  }
   const perOp: number[] = [];
   for (let i = 0; i < samples; i++) perOp.push(timeBatch(op, batch) / batch);
   return summarize(perOp);

@@ -36,7 +36,9 @@ export interface ItAddressSpace {
   /** The bootinfo frame cap (slot 9). */
   readonly bootInfoCap: Cap;
   /** The IPC buffer frame cap (slot 10). */
-  readonly ipcBufferCap: CapOf<'FrameCap'>;
+  readonly ipcBufferCap: Cap;
+  /** Its derived copy for the root TCB's buffer slot: `deriveCap` drops the mapping. */
+  readonly ipcBufferDerivedCap: Cap;
   /** Page-table caps, in address order (`userImagePaging`). */
   readonly pageTableCaps: readonly Cap[];
   /** Extra-bootinfo frame caps (`extraBIPages`). */
@@ -103,6 +105,7 @@ export function itAddressSpace(params: BootParams, layout: BootLayout): ItAddres
     asidPoolCap: { kind: 'ASIDPoolCap', ptr: rs.asidPool, asidBase: 0 },
     bootInfoCap: mappedFrameCap(bootInfo),
     ipcBufferCap: mappedFrameCap(ipcBuffer),
+    ipcBufferDerivedCap: { ...mappedFrameCap(ipcBuffer), mapping: null },
     pageTableCaps: tables.map((t): Cap => ({ kind: 'PageTableCap', ptr: t.ptr, mapping: { asid: IT_ASID, vaddr: t.vaddr } })),
     extraBICaps: extraBI.map(mappedFrameCap),
     userImageCaps: image.map(mappedFrameCap),

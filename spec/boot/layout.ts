@@ -217,14 +217,19 @@ export function rootserverObjects(start: number, nPaging: number, extraBIBits: n
   return { cnode, vspace, extraBI, asidPool, ipcBuf, bootInfo, paging, tcb };
 }
 
+/** Where the rootserver block went and what stayed free. */
+export interface RootserverPlacement {
+  /** Start of the rootserver block. */
+  readonly start: number;
+  /** The free regions left, in order (`ndks_boot.freemem`). */
+  readonly freeMemory: Region[];
+}
+
 /**
  * The end of `init_freemem`: the rootserver block is the top-most suitably aligned block
  * of the highest free region that holds it; what is left below and above it stays free.
  */
-export function placeRootserver(free: readonly Region[], size: number, alignBits: number): {
-  readonly start: number;
-  readonly freeMemory: Region[];
-} {
+export function placeRootserver(free: readonly Region[], size: number, alignBits: number): RootserverPlacement {
   for (let i = free.length - 1; i >= 0; i--) {
     const r = free[i]!;
     if (r.end < size) continue;

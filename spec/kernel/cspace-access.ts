@@ -9,8 +9,9 @@ import { NULL_CAP, type Cap } from '../state/cap.js';
 import { slotKey, showSlot, type CSlot } from '../state/cslot.js';
 import type { KernelState } from '../state/kernel-state.js';
 import type { SyscallError } from '../state/exceptions.js';
-import type { TCB } from '../state/object.js';
-import { getObject, setObject } from './kheap.js';
+import type { KernelObject, TCB } from '../state/object.js';
+import { getObject } from './kheap.js';
+import { noteCapReplaced } from './ref-index.js';
 import { err, ok, type Result } from './monad.js';
 import { KernelPanic } from './panic.js';
 
@@ -42,18 +43,25 @@ export function getCap(s: KernelState, slot: CSlot): Cap {
 /** Writes `cap` into `slot`; a null cap empties a CNode entry. @see l4v set_cap */
 export function setCap(s: KernelState, slot: CSlot, cap: Cap): KernelState {
   const obj = getObject(s, slot.obj);
-  getCap(s, slot);
+  const old = getCap(s, slot);
   if (obj.kind === 'CNode') {
     const slots = cap.kind === 'NullCap' ? obj.slots.delete(slot.index) : obj.slots.set(slot.index, cap);
-    return setObject(s, slot.obj, { ...obj, slots });
+    return putSlotObject(s, slot.obj, { ...obj, slots }, old, cap);
   }
   if (obj.kind === 'TCB') {
     const caps = obj.caps.slice() as [Cap, Cap, Cap, Cap, Cap];
     caps[slot.index] = cap;
     const tcb: TCB = { ...obj, caps };
-    return setObject(s, slot.obj, tcb);
+    return putSlotObject(s, slot.obj, tcb, old, cap);
   }
   throw new KernelPanic(`set_cap on a ${obj.kind} at ${showSlot(slot)}`);
+}
+
+/** Stores the CNode or TCB holding a changed slot (l4v `set_object`), with the reference count. */
+function putSlotObject(s: KernelState, ptr: number, obj: KernelObject, oldCap: Cap, newCap: Cap): KernelState {
+  const kheap = s.kheap.set(ptr, obj);
+  noteCapReplaced(s.kheap, kheap, oldCap, newCap);
+  return { ...s, kheap };
 }
 
 /** Fails with `DeleteFirst` unless `slot` is empty. @see l4v ensure_empty */

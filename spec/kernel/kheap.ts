@@ -9,7 +9,9 @@
 import type { KernelState, IRQState } from '../state/kernel-state.js';
 import type { CNode, Endpoint, KernelObject, Notification, TCB, EndpointState, NotificationState } from '../state/object.js';
 import type { CSlot } from '../state/cslot.js';
+import type { isFinalCap } from './empty-slot.js';
 import { KernelPanic } from './panic.js';
+import { noteObjectReplaced } from './ref-index.js';
 
 /** The object at `ptr`. @see l4v get_object */
 export function getObject(s: KernelState, ptr: number): KernelObject {
@@ -25,7 +27,20 @@ export function getObject(s: KernelState, ptr: number): KernelObject {
 export function setObject(s: KernelState, ptr: number, obj: KernelObject): KernelState {
   const old = getObject(s, ptr);
   if (old.kind !== obj.kind) throw new KernelPanic(`set_object changes the kind at 0x${ptr.toString(16)}`);
-  return { ...s, kheap: s.kheap.set(ptr, obj) };
+  const kheap = s.kheap.set(ptr, obj);
+  noteObjectReplaced(s.kheap, kheap, old, obj);
+  return { ...s, kheap };
+}
+
+/**
+ * Puts a new object at `ptr`, replacing whatever was there (retype placing a new object;
+ * l4v `retype_region`'s heap update). Use this rather than `kheap.set` so that the count of
+ * cap references behind {@link isFinalCap} carries over instead of being rebuilt.
+ */
+export function insertObject(s: KernelState, ptr: number, obj: KernelObject): KernelState {
+  const kheap = s.kheap.set(ptr, obj);
+  noteObjectReplaced(s.kheap, kheap, s.kheap.get(ptr), obj);
+  return { ...s, kheap };
 }
 
 /** The TCB at `ptr`, or undefined if there is none. @see l4v get_tcb */

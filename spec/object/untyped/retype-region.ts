@@ -20,6 +20,14 @@ export const KERNEL_PD_INDEX = USER_TOP / 2 ** 20;
 /** Number of page-directory entries (`2 ^ (pd_bits - 2)`). */
 const PD_ENTRIES = 2 ** (PAGE_DIR_BITS - 2);
 
+/** The state after `retype_region` and the addresses of the new objects. */
+export interface RetypedRegion {
+  /** The state with the new objects in the heap. */
+  readonly state: KernelState;
+  /** The new objects' addresses, in order. */
+  readonly refs: readonly number[];
+}
+
 /**
  * The addresses of `count` objects of `type` packed from `ptr`, each of `2^objBitsAPI` bytes;
  * for every type but Untyped, a default object is placed at each (new TCBs in the current
@@ -32,7 +40,7 @@ export function retypeRegion(
   userSize: number,
   type: ObjectType,
   isDevice: boolean,
-): { readonly state: KernelState; readonly refs: readonly number[] } {
+): RetypedRegion {
   const size = 2 ** objBitsAPI(type, userSize);
   const refs = Array.from({ length: count }, (_, i) => ptr + i * size);
   if (type === 'Untyped') return { state: s, refs };

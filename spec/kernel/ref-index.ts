@@ -1,0 +1,119 @@
+/**
+ * What caps refer to (l4v `obj_refs`, `gen_obj_refs`), and a count of the slots holding a
+ * cap to each reference, which makes `is_final_cap` cost O(log n) instead of a scan of the
+ * whole heap.
+ *
+ * The count is derived data, never part of the state: it is memoised per heap value (a
+ * `WeakMap` keyed by the persistent `kheap` map). Writes through `setObject`/`setCap`
+ * carry it over to the new heap incrementally; a heap made any other way gets its count
+ * rebuilt by one scan on first use. So it is invisible to state equality and to every
+ * other module, and never stale: an entry is only ever stored for the exact heap it counts.
+ *
+ * @module
+ */
+import { Map as PMap } from 'immutable';
+import type { Cap } from '../state/cap.js';
+import type { KernelState } from '../state/kernel-state.js';
+import type { KernelObject } from '../state/object.js';
+
+/**
+ * The kernel object a cap refers to (l4v `obj_refs`): none for untyped, reply, IRQ, domain,
+ * ASID-control and SGI caps; the object's address otherwise.
+ */
+export function objRefs(cap: Cap): number | null {
+  switch (cap.kind) {
+    case 'CNodeCap':
+    case 'EndpointCap':
+    case 'NotificationCap':
+    case 'Zombie':
+    case 'ASIDPoolCap':
+    case 'FrameCap':
+    case 'PageTableCap':
+    case 'PageDirectoryCap':
+      return cap.ptr;
+    case 'ThreadCap':
+      return cap.tcb;
+    case 'NullCap':
+    case 'UntypedCap':
+    case 'ReplyCap':
+    case 'IRQControlCap':
+    case 'IRQHandlerCap':
+    case 'DomainCap':
+    case 'ASIDControlCap':
+    case 'SGISignalCap':
+      return null;
+  }
+}
+
+/**
+ * What finality is judged by (l4v `gen_obj_refs`): the object a cap refers to, or the IRQ
+ * of an IRQ handler cap, as a key; null when it refers to neither (such a cap is never
+ * final). ARM adds no arch-specific references.
+ */
+export function genObjRefs(cap: Cap): string | null {
+  if (cap.kind === 'IRQHandlerCap') return `irq:${cap.irq}`;
+  const r = objRefs(cap);
+  return r === null ? null : `obj:${r}`;
+}
+
+type Heap = KernelState['kheap'];
+type RefCounts = PMap<string, number>;
+
+const counts = new WeakMap<Heap, RefCounts>();
+
+/** The caps an object holds (none for objects other than CNodes and TCBs). */
+function capsOf(obj: KernelObject | undefined): Iterable<Cap> {
+  if (obj?.kind === 'CNode') return obj.slots.values();
+  if (obj?.kind === 'TCB') return obj.caps;
+  return [];
+}
+
+function adjust(c: RefCounts, cap: Cap, by: number): RefCounts {
+  const ref = genObjRefs(cap);
+  if (ref === null) return c;
+  const n = (c.get(ref) ?? 0) + by;
+  return n === 0 ? c.delete(ref) : c.set(ref, n);
+}
+
+function build(heap: Heap): RefCounts {
+  return PMap<string, number>().withMutations((m) => {
+    for (const obj of heap.values()) {
+      for (const cap of capsOf(obj)) {
+        const ref = genObjRefs(cap);
+        if (ref !== null) m.set(ref, (m.get(ref) ?? 0) + 1);
+      }
+    }
+  });
+}
+
+/** How many slots of the heap hold a cap with the reference `ref`. */
+export function refCount(heap: Heap, ref: string): number {
+  let c = counts.get(heap);
+  if (c === undefined) {
+    c = build(heap);
+    counts.set(heap, c);
+  }
+  return c.get(ref) ?? 0;
+}
+
+/**
+ * Carries the count from `before` to `after`, where `after` is `before` with the object at
+ * one address replaced: the caps of `oldObj` leave, those of `newObj` arrive.
+ */
+export function noteObjectReplaced(before: Heap, after: Heap, oldObj: KernelObject | undefined, newObj: KernelObject): void {
+  const c = counts.get(before);
+  if (c === undefined || counts.has(after)) return;
+  if (oldObj?.kind === 'CNode' && newObj.kind === 'CNode' && oldObj.slots === newObj.slots) return void counts.set(after, c);
+  if (oldObj?.kind === 'TCB' && newObj.kind === 'TCB' && oldObj.caps === newObj.caps) return void counts.set(after, c);
+  let next = c;
+  for (const cap of capsOf(oldObj)) next = adjust(next, cap, -1);
+  for (const cap of capsOf(newObj)) next = adjust(next, cap, +1);
+  counts.set(after, next);
+}
+
+/** Carries the count from `before` to `after`, where one slot's cap changed from `oldCap` to `newCap`. */
+export function noteCapReplaced(before: Heap, after: Heap, oldCap: Cap, newCap: Cap): void {
+  const c = counts.get(before);
+  if (c === undefined) return;
+  counts.set(after, adjust(adjust(c, oldCap, -1), newCap, +1));
+}
