@@ -4,14 +4,16 @@
  * @module
  */
 import { Command, CommanderError } from 'commander';
+import type { CheckCommandOptions } from './check.js';
 
-/** Prints that a subcommand belongs to a later slice and fails; never a fake success. */
-function notYetAvailable(name: string): never {
-  process.stderr.write(
-    `sel4ts ${name}: not yet available. This subcommand arrives with the kernel slices ` +
-      `(see the open issues); nothing was run.\n`,
-  );
-  throw new CommanderError(3, 'sel4ts.notYetAvailable', `${name} not yet available`);
+// Defaults shown in --help; the subcommands load the kernels only when they run.
+const DEFAULT_RUNS = 300;
+const DEFAULT_STEPS = 60;
+const DEFAULT_MIN_COVERAGE = 10;
+
+/** Ends a subcommand with `status` (0 = success) as the process exit code. */
+function exitWith(status: number): void {
+  if (status !== 0) throw new CommanderError(status, 'sel4ts.failed', `exit status ${status}`);
 }
 
 /** Builds the command tree. */
@@ -24,16 +26,33 @@ export function program(): Command {
   cli
     .command('check')
     .description('run spec and impl in lock-step over generated kernel entries; report divergences')
-    .action(() => notYetAvailable('check'));
+    .option('--runs <n>', 'traces to generate', String(DEFAULT_RUNS))
+    .option('--seed <s>', 'fast-check seed (default: random; printed)')
+    .option('--entry <name>', 'focus on one entry: a label (UntypedRetype, CNodeMint, ...), syscall or event')
+    .option('--json', 'print one JSON object instead of text')
+    .option('--report <dir>', 'also write an HTML report to <dir>/index.html')
+    .option('--steps <n>', 'most kernel entries per trace', String(DEFAULT_STEPS))
+    .option('--kernel <name>', 'the kernel held to the spec: impl, or spec (a self-check of the checker)', 'impl')
+    .option('--min-coverage <n>', 'outcome count below which a coverage cell is a gap', String(DEFAULT_MIN_COVERAGE))
+    .action(async (opts: CheckCommandOptions) => {
+      const { checkCommand } = await import('./check.js');
+      exitWith(await checkCommand(opts));
+    });
   cli
     .command('replay')
     .description('re-run one failing trace from its replay token, printing each step')
     .argument('<token>', 'the replay token a failing check printed')
-    .action(() => notYetAvailable('replay'));
+    .action(async (token: string) => {
+      const { replayCommand } = await import('./replay.js');
+      exitWith(replayCommand(token));
+    });
   cli
     .command('boot')
     .description('boot the kernel and print the state the root task starts in')
-    .action(() => notYetAvailable('boot'));
+    .action(async () => {
+      const { bootCommand } = await import('./boot.js');
+      exitWith(bootCommand());
+    });
   cli
     .command('bench')
     .description('measure the hardware model and kernels; print a table, or JSON with --json')

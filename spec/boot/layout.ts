@@ -163,7 +163,7 @@ export function deviceRegions(reserved: readonly Region[]): Region[] {
 export function extraBISizeBits(extraSize: number): number {
   if (extraSize === 0) return 0;
   const rounded = Math.ceil(extraSize / 2 ** PAGE_BITS) * 2 ** PAGE_BITS;
-  const msb = Math.floor(Math.log2(rounded));
+  const msb = floorLog2(rounded);
   return extraSize > 2 ** msb ? msb + 1 : msb;
 }
 
@@ -250,12 +250,17 @@ export function untypedsOfRegion(region: Region, isDevice: boolean): UntypedDesc
   const out: UntypedDesc[] = [];
   let start = region.start;
   while (start < region.end) {
-    let sizeBits = Math.min(Math.floor(Math.log2(region.end - start)), MAX_UNTYPED_BITS);
+    let sizeBits = Math.min(floorLog2(region.end - start), MAX_UNTYPED_BITS);
     if (start !== 0) sizeBits = Math.min(sizeBits, lowestSetBit(start));
     if (sizeBits >= MIN_UNTYPED_BITS) out.push({ paddr: start, sizeBits, isDevice });
     start += 2 ** sizeBits;
   }
   return out;
+}
+
+// The index of the highest set bit of a length up to 2^32.
+function floorLog2(n: number): number {
+  return n >= 2 ** 32 ? 32 : 31 - Math.clz32(n);
 }
 
 // `ctzl`: index of the lowest set bit of a non-zero address (exact for any integer < 2^53).

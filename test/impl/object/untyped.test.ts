@@ -272,3 +272,44 @@ describe('reset with preemption', () => {
     },
   );
 });
+
+describe('through callKernel, as the root task calls it', () => {
+  // A Call of Retype with the CPtrs of the boot CSpace (CPtr n = slot n), as libsel4 packs it.
+  function call(k: Kernel, ut: number, args: Partial<RetypeArgs>): { label: number; mrs: number[] } {
+    const a = { ...ARGS, ...args };
+    const t = k.ksCurThread;
+    [a.type, a.size, a.index, a.depth, a.offset, a.count].forEach((v, i) => {
+      if (i < 4) k.setRegister(t, MSG_REGISTERS[i]!, v);
+      else k.mem.write32(IPC_BUF + 4 * (i + 1), v);
+    });
+    k.mem.write32(IPC_BUF + 4 * 122, INITIAL_CAP.CapInitThreadCNode);
+    k.setRegister(t, Reg.R0, ut);
+    k.setRegister(t, Reg.R1, (LABEL.UntypedRetype << 12) | (1 << 7) | 6);
+    k.callKernel({ kind: 'Syscall', syscall: 'SysCall' });
+    const info = k.getRegister(t, Reg.R1);
+    return { label: info >>> 12, mrs: MSG_REGISTERS.slice(0, info & 0x7f).map((r) => k.getRegister(t, r)) };
+  }
+
+  test('success replies with label 0; errors with their code and MRs', () => {
+    const k = bootImpl();
+    expect(call(k, RAM_UT, { type: OBJECT_TYPE_NUMBER.TCB, count: 2 })).toEqual({ label: 0, mrs: [] });
+    expect(capType(k, FIRST_FREE + 1)).toBe(C.CAP_THREAD);
+    expect(call(k, RAM_UT, { count: 300, offset: FIRST_FREE + 2 })).toEqual({ label: ERROR_CODE.RangeError, mrs: [1, 256] });
+    expect(call(k, RAM_UT, { offset: FIRST_FREE })).toEqual({ label: ERROR_CODE.DeleteFirst, mrs: [] });
+    expect(call(k, RAM_UT, { depth: 12 })).toEqual({ label: ERROR_CODE.FailedLookup, mrs: [0, 4, 12, 0] });
+  });
+
+  test('a preempted Retype handles the interrupt and restarts the call', () => {
+    const k = bootImpl();
+    k.irq.setPending(29);
+    const t = k.ksCurThread;
+    call(k, RAM_UT, { type: OBJECT_TYPE_NUMBER.Endpoint });
+    expect(tcbGetState(k.mem, t)).toBe(1); // Running again, at the trapping instruction
+    expect(capType(k, FIRST_FREE)).toBe(C.CAP_NULL);
+    expect(freeIndexBytes(k, RAM_UT)).toBe(2 ** 20 - 100 * 256);
+    k.setRegister(t, Reg.R1, (LABEL.UntypedRetype << 12) | (1 << 7) | 6);
+    k.callKernel({ kind: 'Syscall', syscall: 'SysCall' });
+    expect(capType(k, FIRST_FREE)).toBe(C.CAP_ENDPOINT);
+    expect(k.getRegister(t, Reg.R1) >>> 12).toBe(0);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * `sel4ts check`: runs the refinement check and reports it (text, `--json`, `--report DIR`).
+ * Exit status 0 only when every trace held; 1 on a failure.
+ *
+ * @module
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { checkRefinement, DEFAULTS, type CheckReport } from '../check.js';
+import { coverageToJson } from '../check/coverage.js';
+import { FOCUS_EVENTS } from '../generators/arbitraries.js';
+import { SLICE_LABELS } from '../generators/action.js';
+import { reportHtml } from '../report/html.js';
+import { kernelNamed } from './kernels.js';
+import { coverageText, gapsText } from './text.js';
+
+/** Options of `sel4ts check` as commander parses them. */
+export interface CheckCommandOptions {
+  /** `--runs N`. */
+  readonly runs: string;
+  /** `--seed S`. */
+  readonly seed?: string;
+  /** `--entry NAME`. */
+  readonly entry?: string;
+  /** `--json`. */
+  readonly json?: boolean;
+  /** `--report DIR`. */
+  readonly report?: string;
+  /** `--steps N`. */
+  readonly steps: string;
+  /** `--kernel NAME`. */
+  readonly kernel: string;
+  /** `--min-coverage N`. */
+  readonly minCoverage: string;
+}
+
+/** Default number of traces (keep in step with the help text in `main.ts`). */
+export const DEFAULT_RUNS = 300;
+
+function int(s: string | undefined, what: string): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n)) throw new Error(`${what} must be an integer, not '${s}'`);
+  return n;
+}
+
+/** Entry names `--entry` accepts. */
+export const ENTRY_NAMES: readonly string[] = [...SLICE_LABELS, ...FOCUS_EVENTS];
+
+/** Runs the command; returns the exit status. */
+export async function checkCommand(o: CheckCommandOptions): Promise<number> {
+  if (o.entry !== undefined && !ENTRY_NAMES.includes(o.entry)) {
+    process.stderr.write(`sel4ts check: unknown entry '${o.entry}'; one of: ${ENTRY_NAMES.join(', ')}\n`);
+    return 2;
+  }
+  const runs = int(o.runs, '--runs') ?? DEFAULT_RUNS;
+  const minCoverage = int(o.minCoverage, '--min-coverage') ?? DEFAULTS.minCoverage;
+  const kernel = kernelNamed(o.kernel);
+  const tty = process.stderr.isTTY === true && o.json !== true;
+  const bar = tty
+    ? new cliProgress.SingleBar({ format: 'check [{bar}] {value}/{total} traces | {entries} entries | {duration}s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+    : undefined;
+  bar?.start(runs, 0, { entries: 0 });
+  let report: CheckReport;
+  try {
+    report = checkRefinement({
+      kernel, runs, seed: int(o.seed, '--seed'), entry: o.entry, maxSteps: int(o.steps, '--steps'), minCoverage,
+      onRun: (done, entries) => bar?.update(done, { entries }),
+    });
+  } finally {
+    bar?.stop();
+  }
+  if (o.report !== undefined) {
+    await mkdir(o.report, { recursive: true });
+    const file = join(o.report, 'index.html');
+    await writeFile(file, reportHtml(report));
+    if (o.json !== true) process.stderr.write(`report written to ${file}\n`);
+  }
+  process.stdout.write(o.json === true ? `${JSON.stringify(jsonReport(report))}\n` : textReport(report, minCoverage));
+  return report.ok ? 0 : 1;
+}
+
+/** The `--json` object: exactly the fields the issue names. */
+export function jsonReport(r: CheckReport): Record<string, unknown> {
+  return {
+    ok: r.ok,
+    seed: r.seed,
+    runs: r.runs,
+    entries: r.entries,
+    durationMs: r.durationMs,
+    coverage: coverageToJson(r.coverage),
+    failures: r.failures.map((f) => ({ replay: f.replay, trace: f.trace, diff: f.diff })),
+  };
+}
+
+/** The text report. */
+export function textReport(r: CheckReport, minCoverage: number): string {
+  const lines: string[] = [];
+  const head = `${r.runs} traces, ${r.entries} kernel entries, seed ${r.seed}, ${(r.durationMs / 1000).toFixed(1)} s`;
+  if (r.ok) {
+    lines.push(`sel4ts check: passed (${head})`);
+  } else {
+    for (const f of r.failures) {
+      lines.push(`sel4ts check: FAILED: ${f.failure.kind} (${head})`, '');
+      lines.push(`shrunk trace (${f.trace.length} events, ${f.shrinks} shrinks):`, ...f.trace, '');
+      lines.push(f.diff, '', `replay: sel4ts replay ${f.replay}`);
+    }
+  }
+  lines.push('', 'coverage (entry: outcome count):', ...coverageText(r.coverage), '', ...gapsText(r.gaps, minCoverage));
+  return `${lines.join('\n')}\n`;
+}
