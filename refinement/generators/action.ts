@@ -56,8 +56,11 @@ export interface CNodeAction {
   readonly syscall: InvokeSyscall;
   /** The label. */
   readonly label: CNodeLabel;
-  /** The CNode cap invoked (a near miss invokes an untyped cap or an empty slot instead). */
-  readonly node: NodeChoice | { readonly how: 'untyped'; readonly k: number } | { readonly how: 'null'; readonly k: number };
+  /**
+   * The CNode cap invoked; a near miss invokes an untyped cap, an empty slot, or a cap of a
+   * kind whose own labels are not CNode labels (`foreign`: TCB, IRQ, domain, VSpace caps).
+   */
+  readonly node: NodeChoice | { readonly how: 'untyped' | 'null' | 'foreign'; readonly k: number };
   /** The destination (or, for Revoke/Delete/CancelBadgedSends/SaveCaller, the target) slot. */
   readonly dest: SlotChoice;
   /** The source root (extra cap 0; Rotate: the source root is extra cap 1). */
@@ -88,8 +91,8 @@ export interface RetypeAction {
   readonly t: 'Retype';
   /** How the current thread traps. */
   readonly syscall: InvokeSyscall;
-  /** The untyped invoked: the k-th untyped cap (a near miss invokes a CNode cap or an empty slot). */
-  readonly untyped: { readonly how: 'untyped' | 'cnode' | 'null'; readonly k: number };
+  /** The untyped invoked: the k-th untyped cap (a near miss invokes a CNode cap, an empty slot or a foreign cap). */
+  readonly untyped: { readonly how: 'untyped' | 'cnode' | 'null' | 'foreign'; readonly k: number };
   /** The object type word (0..10 valid; larger ones are near misses). */
   readonly type: number;
   /** The size-bits word (its meaning depends on the type). */

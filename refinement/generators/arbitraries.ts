@@ -57,6 +57,7 @@ const invokedNode: fc.Arbitrary<CNodeAction['node']> = fc.oneof(
   { weight: 20, arbitrary: nodeChoice.filter((n) => n.how !== 'other') },
   { weight: 1, arbitrary: k.map((n) => ({ how: 'untyped' as const, k: n })) },
   { weight: 1, arbitrary: k.map((n) => ({ how: 'null' as const, k: n })) },
+  { weight: 1, arbitrary: k.map((n) => ({ how: 'foreign' as const, k: n })) },
 );
 
 /** Rights words: all, read-write, single rights, none, random. */
@@ -146,6 +147,7 @@ export const retypeAction: fc.Arbitrary<RetypeAction> = fc.record({
     { weight: 30, arbitrary: k.map((n) => ({ how: 'untyped' as const, k: n })) },
     { weight: 1, arbitrary: k.map((n) => ({ how: 'cnode' as const, k: n })) },
     { weight: 1, arbitrary: k.map((n) => ({ how: 'null' as const, k: n })) },
+    { weight: 1, arbitrary: k.map((n) => ({ how: 'foreign' as const, k: n })) },
   ),
   type: objectType,
   sizeBits,

@@ -138,3 +138,13 @@ export function isProtectedRootSlot(c: Cap, index: number): boolean {
       return false;
   }
 }
+
+/**
+ * Cap kinds whose objects' decoders answer a label not their own with `IllegalOperation`
+ * before anything a later slice models: invoking them with a CNode or untyped label is a
+ * near miss of the right shape.
+ */
+export const FOREIGN_CAP_KINDS: readonly CapKind[] = [
+  'ThreadCap', 'IRQControlCap', 'IRQHandlerCap', 'DomainCap', 'PageDirectoryCap', 'PageTableCap', 'FrameCap',
+  'ASIDControlCap', 'ASIDPoolCap',
+];

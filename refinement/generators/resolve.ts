@@ -13,7 +13,7 @@ import { MSG_REGISTERS, Reg } from '../../hardware/registers.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
 import type { Action, CNodeAction, FaultAction, NodeChoice, RawAction, RetypeAction, SlotChoice } from './action.js';
 import {
-  cnodeAt, cspaceView, exactDepth, indexWord, isProtectedRootSlot, kth, kthEmpty, occupied, rootSlotsOfKind,
+  FOREIGN_CAP_KINDS, cnodeAt, cspaceView, exactDepth, indexWord, isProtectedRootSlot, kth, kthEmpty, occupied, rootSlotsOfKind,
   rootSlotsWhere, type CSpaceView, type NodeRef,
 } from './cspace.js';
 
@@ -149,6 +149,10 @@ function invokedCNode(s: KernelState, v: CSpaceView, a: CNodeAction): NodeRef {
       const cptr = kthEmpty(v.root!, a.node.k);
       return { cptr, cap: { kind: 'NullCap' }, cnode: undefined };
     }
+    case 'foreign': {
+      const cptr = kth(rootSlotsOfKind(v, FOREIGN_CAP_KINDS), a.node.k) ?? 0;
+      return { cptr, cap: v.root!.slots.get(cptr) ?? { kind: 'NullCap' }, cnode: undefined };
+    }
     default:
       return nodeRef(s, v, a.node);
   }
@@ -261,7 +265,7 @@ function rootText(n: NodeRef): string {
 }
 
 function retype(s: KernelState, v: CSpaceView, a: RetypeAction): ResolvedAction {
-  const kinds = a.untyped.how === 'untyped' ? (['UntypedCap'] as const) : (['CNodeCap'] as const);
+  const kinds = a.untyped.how === 'untyped' ? ['UntypedCap' as const] : a.untyped.how === 'cnode' ? ['CNodeCap' as const] : FOREIGN_CAP_KINDS;
   const cptr = a.untyped.how === 'null' ? kthEmpty(v.root!, a.untyped.k) : kth(rootSlotsOfKind(v, kinds), a.untyped.k) ?? 0;
   const invoked: NodeRef = { cptr, cap: v.root!.slots.get(cptr) ?? { kind: 'NullCap' }, cnode: undefined };
   const root = nodeRef(s, v, a.root);
