@@ -1,7 +1,8 @@
 /**
  * The refinement check: fast-check generates traces of actions, each runs in lock-step on the
- * spec and the kernel under test (`check/run.ts`), and a failing trace is shrunk to a minimal
- * one and given a replay token that regenerates it exactly. Coverage (entry × outcome) is
+ * spec and the kernel under test (`check/run.ts`), and a failing trace is shrunk (by
+ * fast-check, then by dropping every action the failure does not need, `check/minimise.ts`)
+ * and given a replay token that regenerates it exactly. Coverage (entry × outcome) is
  * counted from the spec's outcome of every step of the runs before the first failure.
  *
  * @module
@@ -14,6 +15,7 @@ import { coverageGaps, emptyCoverage, mergeCoverage, recordOutcome, type Coverag
 import type { KernelUnderTest } from './check/kernel-under-test.js';
 import { runTrace, type RunFailure, type RunObserver, type RunResult, type SpecKernel } from './check/run.js';
 import { SPEC } from './check/spec-kernel.js';
+import { minimise } from './check/minimise.js';
 import { decodeToken, encodeToken, type ReplayToken } from './check/token.js';
 
 /** How to check. */
@@ -136,11 +138,13 @@ export function checkRefinement(opts: CheckOptions): CheckReport {
   const details = fc.check(property, { numRuns: opts.runs, seed });
   const failures: CheckFailure[] = [];
   if (details.failed && details.counterexample !== null) {
-    const [actions] = details.counterexample;
-    const r = runTrace(actions, runOpts);
+    const [generated] = details.counterexample;
+    const first = runTrace(generated, runOpts);
+    const keep = minimise(generated, first, (a) => runTrace(a, runOpts));
+    const r = runTrace(keep.map((i) => generated[i]!), runOpts);
     const { trace, diff } = describeRun(r);
     const token: ReplayToken = {
-      seed: details.seed, path: details.counterexamplePath ?? '', maxSteps, entry: opts.entry, kernel: opts.kernel.name, fullEvery, invariantsEvery,
+      seed: details.seed, path: details.counterexamplePath ?? '', maxSteps, entry: opts.entry, kernel: opts.kernel.name, fullEvery, invariantsEvery, keep,
     };
     const failure: RunFailure = r.failure ?? { kind: 'exception', side: 'both', step: -1, message: String(details.errorInstance ?? 'property failed') };
     failures.push({ replay: encodeToken(token), trace, diff: diff === '' ? failure.message : diff, failure, shrinks: details.numShrinks });
@@ -186,6 +190,8 @@ export function replayToken(
   });
   fc.check(property, { seed: t.seed, path: t.path, numRuns: 1, endOnFailure: true });
   if (found === undefined) throw new Error('the token names no trace');
-  const result = runTrace(found, { spec, kernel: kernelFor(t.kernel), fullEvery: t.fullEvery, invariantsEvery: t.invariantsEvery }, observer);
-  return { token: t, actions: found, result };
+  const generated = found;
+  const actions = t.keep === null ? generated : t.keep.map((i) => generated[i]).filter((a): a is Action => a !== undefined);
+  const result = runTrace(actions, { spec, kernel: kernelFor(t.kernel), fullEvery: t.fullEvery, invariantsEvery: t.invariantsEvery }, observer);
+  return { token: t, actions, result };
 }

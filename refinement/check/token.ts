@@ -22,13 +22,15 @@ export interface ReplayToken {
   readonly fullEvery: number;
   /** Invariants every this many steps. */
   readonly invariantsEvery: number;
+  /** The indices of the regenerated trace the final shrinking pass kept, or null for all. */
+  readonly keep: readonly number[] | null;
 }
 
 const VERSION = 1;
 
 /** Encodes a token. */
 export function encodeToken(t: ReplayToken): string {
-  const json = JSON.stringify([VERSION, t.seed, t.path, t.maxSteps, t.entry ?? '', t.kernel, t.fullEvery, t.invariantsEvery]);
+  const json = JSON.stringify([VERSION, t.seed, t.path, t.maxSteps, t.entry ?? '', t.kernel, t.fullEvery, t.invariantsEvery, t.keep]);
   return Buffer.from(json, 'utf8').toString('base64url');
 }
 
@@ -40,8 +42,10 @@ export function decodeToken(s: string): ReplayToken {
   } catch {
     throw new Error('not a replay token (expected the word `sel4ts check` printed)');
   }
-  if (!Array.isArray(parsed) || parsed[0] !== VERSION || parsed.length !== 8) throw new Error('not a replay token of this version of sel4ts');
-  const [, seed, path, maxSteps, entry, kernel, fullEvery, invariantsEvery] = parsed as [number, number, string, number, string, string, number, number];
-  if (typeof seed !== 'number' || typeof path !== 'string' || typeof kernel !== 'string') throw new Error('malformed replay token');
-  return { seed, path, maxSteps, entry: entry === '' ? undefined : entry, kernel, fullEvery, invariantsEvery };
+  if (!Array.isArray(parsed) || parsed[0] !== VERSION || parsed.length !== 9) throw new Error('not a replay token of this version of sel4ts');
+  const [, seed, path, maxSteps, entry, kernel, fullEvery, invariantsEvery, keep] = parsed as [number, number, string, number, string, string, number, number, number[] | null];
+  if (typeof seed !== 'number' || typeof path !== 'string' || typeof kernel !== 'string' || !(keep === null || Array.isArray(keep))) {
+    throw new Error('malformed replay token');
+  }
+  return { seed, path, maxSteps, entry: entry === '' ? undefined : entry, kernel, fullEvery, invariantsEvery, keep };
 }

@@ -6,10 +6,17 @@
  * @module
  */
 import { describeRun, replayToken, traceLine } from '../check.js';
+import { decodeToken } from '../check/token.js';
 import { kernelNamed } from './kernels.js';
 
 /** Runs the command; returns the exit status. */
 export function replayCommand(token: string): number {
+  try {
+    decodeToken(token);
+  } catch (e) {
+    process.stderr.write(`sel4ts replay: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
   let i = 0;
   const r = replayToken(token, kernelNamed, {
     onStep: (rec) => {

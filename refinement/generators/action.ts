@@ -26,12 +26,14 @@ export type InvokeSyscall = 'SysCall' | 'SysSend' | 'SysNBSend';
 
 /**
  * A slot inside a CNode, chosen at run time: the k-th empty slot, the k-th slot holding a
- * cap, or a raw index. `depth` is `'exact'` (the guard and radix of the CNode cap used, the
- * depth that resolves exactly to a slot) or a raw number (a near miss, mostly).
+ * cap (of any kind, an untyped, CNode or endpoint cap, or a cap with CDT children), the
+ * cap with the most CDT children, the CNode cap naming the largest CNode, or a raw index. `depth` is
+ * `'exact'` (the guard and radix of the CNode cap used, the depth that resolves exactly to
+ * a slot) or a raw number (a near miss, mostly).
  */
 export interface SlotChoice {
   /** How the slot is chosen. */
-  readonly how: 'empty' | 'full' | 'raw';
+  readonly how: 'empty' | 'full' | 'untyped' | 'cnode' | 'endpoint' | 'parent' | 'most-children' | 'largest-cnode' | 'raw';
   /** The k of "k-th", or the raw index. */
   readonly k: number;
   /** The lookup depth. */
@@ -91,8 +93,12 @@ export interface RetypeAction {
   readonly t: 'Retype';
   /** How the current thread traps. */
   readonly syscall: InvokeSyscall;
-  /** The untyped invoked: the k-th untyped cap (a near miss invokes a CNode cap, an empty slot or a foreign cap). */
-  readonly untyped: { readonly how: 'untyped' | 'cnode' | 'null' | 'foreign'; readonly k: number };
+  /**
+   * The untyped invoked: the k-th RAM untyped cap, or the k-th of any untyped cap (device
+   * untypeds hold only frames and untypeds); a near miss invokes a CNode cap, an empty slot
+   * or a foreign cap.
+   */
+  readonly untyped: { readonly how: 'ram' | 'untyped' | 'cnode' | 'null' | 'foreign'; readonly k: number };
   /** The object type word (0..10 valid; larger ones are near misses). */
   readonly type: number;
   /** The size-bits word (its meaning depends on the type). */

@@ -27,16 +27,18 @@ const invokeSyscall: fc.Arbitrary<InvokeSyscall> = fc.oneof(
 
 /** A depth: mostly exact, sometimes off by one, 0, above 32 or random. */
 const depth: fc.Arbitrary<'exact' | number> = fc.oneof(
-  { weight: 20, arbitrary: fc.constant('exact' as const) },
+  { weight: 16, arbitrary: fc.constant('exact' as const) },
   { weight: 1, arbitrary: fc.constantFrom(0, 31, 33, 1, 12, 64, 255) },
   { weight: 1, arbitrary: fc.nat({ max: 40 }) },
 );
 
-function slot(mostly: 'empty' | 'full'): fc.Arbitrary<SlotChoice> {
+/** Slot choices: mostly `mostly`, sometimes the opposite (a near miss) or a raw index. */
+function slot(mostly: SlotChoice['how'], also: SlotChoice['how'] | null = null): fc.Arbitrary<SlotChoice> {
   const other = mostly === 'empty' ? 'full' : 'empty';
   return fc.record({
     how: fc.oneof(
       { weight: 16, arbitrary: fc.constant(mostly) },
+      { weight: also === null ? 0 : 10, arbitrary: fc.constant(also ?? mostly) },
       { weight: 2, arbitrary: fc.constant(other) },
       { weight: 1, arbitrary: fc.constant('raw' as const) },
     ),
@@ -85,11 +87,26 @@ const pendingIRQ: fc.Arbitrary<number | null> = fc.oneof(
 const shortBy = fc.oneof({ weight: 25, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }) });
 const noExtraCaps = fc.oneof({ weight: 30, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
 
-/** Where each label's destination slot is mostly: empty for the copies, full for the rest. */
-const DEST_MOSTLY: Record<CNodeLabel, 'empty' | 'full'> = {
-  CNodeRevoke: 'full', CNodeDelete: 'full', CNodeCancelBadgedSends: 'full', CNodeCopy: 'empty',
-  CNodeMint: 'empty', CNodeMove: 'empty', CNodeMutate: 'empty', CNodeRotate: 'empty', CNodeSaveCaller: 'empty',
+/**
+ * Where each label's destination slot is mostly: empty for the copies, full for the rest;
+ * then a second choice: the cap with the most children to revoke (one preemption point per
+ * child), the cap of the largest CNode to delete (a final CNode cap is emptied slot by slot,
+ * with a preemption point each), endpoint caps for CancelBadgedSends.
+ */
+const DEST_MOSTLY: Record<CNodeLabel, readonly [SlotChoice['how'], SlotChoice['how'] | null]> = {
+  CNodeRevoke: ['most-children', 'full'], CNodeDelete: ['largest-cnode', 'full'], CNodeCancelBadgedSends: ['endpoint', 'full'],
+  CNodeCopy: ['empty', null], CNodeMint: ['empty', null], CNodeMove: ['empty', null], CNodeMutate: ['empty', null],
+  CNodeRotate: ['empty', null], CNodeSaveCaller: ['empty', null],
 };
+
+/** Copy and Mint sometimes copy the cap with the most children (an untyped with children: `RevokeFirst`). */
+const SRC_ALSO: Partial<Record<CNodeLabel, SlotChoice['how']>> = { CNodeCopy: 'most-children', CNodeMint: 'most-children' };
+
+/** Revoke and Delete raise the timer line more often, to be preempted. */
+const preemptible = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.constant(TIMER_IRQ) },
+);
 
 /** A CNode invocation of `label`. */
 export function cnodeAction(label: CNodeLabel): fc.Arbitrary<CNodeAction> {
@@ -98,9 +115,9 @@ export function cnodeAction(label: CNodeLabel): fc.Arbitrary<CNodeAction> {
     syscall: invokeSyscall,
     label: fc.constant(label),
     node: invokedNode,
-    dest: slot(DEST_MOSTLY[label]),
+    dest: slot(...DEST_MOSTLY[label]),
     srcRoot: nodeChoice,
-    src: slot('full'),
+    src: slot('full', SRC_ALSO[label] ?? null),
     pivotRoot: nodeChoice,
     pivot: slot('full'),
     rights,
@@ -108,33 +125,46 @@ export function cnodeAction(label: CNodeLabel): fc.Arbitrary<CNodeAction> {
     data2: capData,
     shortBy,
     noExtraCaps,
-    pendingIRQ,
+    pendingIRQ: label === 'CNodeRevoke' || label === 'CNodeDelete' ? preemptible : pendingIRQ,
   });
 }
 
-/** Object types: the common kinds often, all eleven, and invalid words. */
-const objectType = fc.oneof(
-  { weight: 6, arbitrary: fc.constant(OBJECT_TYPE_NUMBER.Endpoint) },
-  { weight: 3, arbitrary: fc.constant(OBJECT_TYPE_NUMBER.Notification) },
-  { weight: 4, arbitrary: fc.constant(OBJECT_TYPE_NUMBER.CapTable) },
-  { weight: 4, arbitrary: fc.constant(OBJECT_TYPE_NUMBER.Untyped) },
-  { weight: 2, arbitrary: fc.constant(OBJECT_TYPE_NUMBER.TCB) },
-  { weight: 3, arbitrary: fc.integer({ min: 0, max: 10 }) },
-  { weight: 1, arbitrary: fc.oneof(fc.integer({ min: 11, max: 40 }), word) },
+/** Size words meaning nothing for the type (ignored), or too big (`RangeError`). */
+const ignoredSize = fc.oneof({ weight: 8, arbitrary: fc.nat({ max: 12 }) }, { weight: 1, arbitrary: fc.constantFrom(29, 31, 32, 0xffffffff) });
+
+/** CapTable radixes: small and large (a large CNode's deletion reaches preemption points), and edges. */
+const cnodeSize = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 1, max: 6 }) },
+  { weight: 6, arbitrary: fc.integer({ min: 7, max: 10 }) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 25, 26, 28, 32) },
 );
 
-/** Size bits: meaningful small sizes, the edges (0, 3, 4, 29, 30, 31, 32) and random. */
-const sizeBits = fc.oneof(
-  { weight: 8, arbitrary: fc.integer({ min: 1, max: 10 }) },
-  { weight: 3, arbitrary: fc.integer({ min: 4, max: 16 }) },
-  { weight: 2, arbitrary: fc.constantFrom(0, 3, 4, 25, 28, 29, 30, 31, 32) },
-  { weight: 1, arbitrary: word },
+/** Untyped sizes: from the minimum up, and edges (too small, the maximum and beyond). */
+const untypedSize = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 4, max: 12 }) },
+  { weight: 2, arbitrary: fc.integer({ min: 13, max: 22 }) },
+  { weight: 2, arbitrary: fc.constantFrom(0, 3, 29, 30, 32, 0xffffffff) },
+);
+
+const typed = (type: number, size: fc.Arbitrary<number>): fc.Arbitrary<{ type: number; sizeBits: number }> =>
+  size.map((sizeBits) => ({ type, sizeBits }));
+
+/** An object type with a size word that suits it (mostly), including invalid types. */
+const typeAndSize = fc.oneof(
+  { weight: 6, arbitrary: typed(OBJECT_TYPE_NUMBER.Endpoint, ignoredSize) },
+  { weight: 3, arbitrary: typed(OBJECT_TYPE_NUMBER.Notification, ignoredSize) },
+  { weight: 5, arbitrary: typed(OBJECT_TYPE_NUMBER.CapTable, cnodeSize) },
+  { weight: 4, arbitrary: typed(OBJECT_TYPE_NUMBER.Untyped, untypedSize) },
+  { weight: 2, arbitrary: typed(OBJECT_TYPE_NUMBER.TCB, ignoredSize) },
+  { weight: 3, arbitrary: fc.record({ type: fc.integer({ min: 0, max: 10 }), sizeBits: fc.oneof(fc.nat({ max: 12 }), untypedSize) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.oneof(fc.integer({ min: 11, max: 40 }), word), sizeBits: ignoredSize }) },
 );
 
 /** Object counts: mostly a few, sometimes many, edges 0, 256, 257 and random. */
 const objectCount = fc.oneof(
   { weight: 10, arbitrary: fc.integer({ min: 1, max: 4 }) },
   { weight: 3, arbitrary: fc.integer({ min: 5, max: 256 }) },
+  { weight: 2, arbitrary: fc.integer({ min: 100, max: 256 }) },
   { weight: 1, arbitrary: fc.constantFrom(0, 256, 257, 4096) },
   { weight: 1, arbitrary: word },
 );
@@ -142,15 +172,15 @@ const objectCount = fc.oneof(
 /** An `UntypedRetype` invocation. */
 export const retypeAction: fc.Arbitrary<RetypeAction> = fc.record({
   t: fc.constant('Retype' as const),
+  typeAndSize,
   syscall: invokeSyscall,
   untyped: fc.oneof(
-    { weight: 30, arbitrary: k.map((n) => ({ how: 'untyped' as const, k: n })) },
+    { weight: 26, arbitrary: k.map((n) => ({ how: 'ram' as const, k: n })) },
+    { weight: 4, arbitrary: k.map((n) => ({ how: 'untyped' as const, k: n })) },
     { weight: 1, arbitrary: k.map((n) => ({ how: 'cnode' as const, k: n })) },
     { weight: 1, arbitrary: k.map((n) => ({ how: 'null' as const, k: n })) },
     { weight: 1, arbitrary: k.map((n) => ({ how: 'foreign' as const, k: n })) },
   ),
-  type: objectType,
-  sizeBits,
   root: nodeChoice,
   node: fc.oneof(
     { weight: 10, arbitrary: fc.constant({ how: 'self' as const }) },
@@ -166,7 +196,7 @@ export const retypeAction: fc.Arbitrary<RetypeAction> = fc.record({
   shortBy,
   noExtraCaps,
   pendingIRQ,
-});
+}).map(({ typeAndSize: ts, ...rest }) => ({ ...rest, type: ts.type, sizeBits: ts.sizeBits }));
 
 /** Raw register contents sent to a cap this slice models (or anywhere, non-blocking). */
 export const rawAction: fc.Arbitrary<RawAction> = fc.record({
@@ -240,15 +270,19 @@ export function actionArb(weights: ActionWeights = DEFAULT_WEIGHTS): fc.Arbitrar
   return fc.oneof(...parts);
 }
 
-// Copy and Mint build the material the others act on, so they come more often.
+// Copy and Mint build the material the others act on, so they come more often; Revoke and
+// Delete need more tries to meet a preemption point.
 function labelWeight(label: CNodeLabel): number {
   switch (label) {
     case 'CNodeCopy':
     case 'CNodeMint':
       return 2;
+    case 'CNodeRevoke':
+    case 'CNodeDelete':
+      return 1.4;
     case 'CNodeSaveCaller':
     case 'CNodeCancelBadgedSends':
-      return 0.6;
+      return 0.8;
     default:
       return 1;
   }

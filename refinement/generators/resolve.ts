@@ -10,6 +10,7 @@ import { wordFromMessageInfo } from '../../abi/message-info.js';
 import { OBJECT_TYPES } from '../../abi/objecttype.js';
 import { SYSCALL_NUMBER, type KernelEvent, type Syscall } from '../../hardware/events.js';
 import { MSG_REGISTERS, Reg } from '../../hardware/registers.js';
+import type { Cap } from '../../spec/state/cap.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
 import type { Action, CNodeAction, FaultAction, NodeChoice, RawAction, RetypeAction, SlotChoice } from './action.js';
 import {
@@ -116,6 +117,8 @@ function nodeRef(s: KernelState, v: CSpaceView, choice: NodeChoice): NodeRef {
   return at(kth(rootSlotsWhere(v, (c) => c.kind !== 'CNodeCap'), choice.k) ?? 0);
 }
 
+const SLOT_KINDS: Partial<Record<SlotChoice['how'], Cap['kind']>> = { untyped: 'UntypedCap', cnode: 'CNodeCap', endpoint: 'EndpointCap' };
+
 interface SlotWords {
   readonly index: number;
   readonly depth: number;
@@ -123,20 +126,71 @@ interface SlotWords {
 
 // The index and depth words naming a slot of `node`'s CNode (falling back to the root CNode
 // when `node` is a near miss that names no CNode).
-function slotWords(v: CSpaceView, node: NodeRef, c: SlotChoice, destructive: boolean): SlotWords {
+function slotWords(s: KernelState, v: CSpaceView, node: NodeRef, c: SlotChoice, destructive: boolean): SlotWords {
   const cap = node.cnode !== undefined ? node.cap : v.rootCap!;
   const cnode = node.cnode ?? v.root!;
   const depth = c.depth === 'exact' ? exactDepth(cap) : c.depth >>> 0;
-  if (c.how === 'raw') return { index: c.k >>> 0, depth };
+  if (c.how === 'raw') {
+    // A raw index that happens to name a protected root slot exactly is moved to an empty one.
+    const j = rawSlot(cap, c.k >>> 0, depth);
+    const hit = j === undefined || cnode !== v.root ? undefined : cnode.slots.get(j);
+    if (destructive && hit !== undefined && isProtectedRootSlot(hit, j!)) return { index: indexWord(cap, kthEmpty(cnode, c.k)), depth };
+    return { index: c.k >>> 0, depth };
+  }
   let j: number;
   if (c.how === 'empty') {
     j = kthEmpty(cnode, c.k);
   } else {
     const isRoot = cnode === v.root;
-    const full = occupied(cnode).filter((i) => !(destructive && isRoot && isProtectedRootSlot(cnode.slots.get(i)!, i)));
-    j = kth(full, c.k) ?? kthEmpty(cnode, c.k);
+    const allowed = occupied(cnode).filter((i) => !(destructive && isRoot && isProtectedRootSlot(cnode.slots.get(i)!, i)));
+    const kind = SLOT_KINDS[c.how];
+    const obj = cap.kind === 'CNodeCap' ? cap.ptr : 0;
+    const children = (i: number): number => s.cdtList.get(obj + 16 * i)?.length ?? 0;
+    const cnodeSize = (i: number): number => {
+      const c2 = cnode.slots.get(i)!;
+      return c2.kind === 'CNodeCap' && !(isRoot && c2.ptr === v.rootCap!.ptr) ? c2.bits + 1 : 0;
+    };
+    let ofKind: number[];
+    switch (c.how) {
+      case 'parent':
+        ofKind = allowed.filter((i) => children(i) > 0);
+        break;
+      case 'most-children':
+        ofKind = best(allowed, children);
+        break;
+      case 'largest-cnode':
+        ofKind = best(allowed, cnodeSize);
+        break;
+      default:
+        ofKind = kind === undefined ? allowed : allowed.filter((i) => cnode.slots.get(i)!.kind === kind);
+    }
+    j = kth(ofKind, c.k) ?? kth(allowed, c.k) ?? kthEmpty(cnode, c.k);
   }
   return { index: indexWord(cap, j), depth };
+}
+
+// The elements scoring highest (above zero) by `score`.
+function best(list: readonly number[], score: (i: number) => number): number[] {
+  let top = 0;
+  let out: number[] = [];
+  for (const i of list) {
+    const x = score(i);
+    if (x > top) {
+      top = x;
+      out = [i];
+    } else if (x === top && x > 0) {
+      out.push(i);
+    }
+  }
+  return out;
+}
+
+// The slot an index word names when looked up at `depth` in the CNode of `cap`, if it
+// resolves exactly (guard matches, depth = guard + radix).
+function rawSlot(cap: Cap, index: number, depth: number): number | undefined {
+  if (cap.kind !== 'CNodeCap' || depth !== cap.guard.size + cap.bits || depth > 32) return undefined;
+  const j = index % 2 ** cap.bits;
+  return Math.floor(index / 2 ** cap.bits) % 2 ** cap.guard.size === cap.guard.value ? j : undefined;
 }
 
 function invokedCNode(s: KernelState, v: CSpaceView, a: CNodeAction): NodeRef {
@@ -218,7 +272,7 @@ const MOVING_SRC = new Set(['CNodeMove', 'CNodeMutate', 'CNodeRotate']);
 
 function cnodeInvocation(s: KernelState, v: CSpaceView, a: CNodeAction): ResolvedAction {
   const node = invokedCNode(s, v, a);
-  const dest = slotWords(v, node, a.dest, DESTRUCTIVE_DEST.has(a.label));
+  const dest = slotWords(s, v, node, a.dest, DESTRUCTIVE_DEST.has(a.label));
   const name = nodeName(node);
   const target = (mrs: number[]): Message => ({ label: a.label, mrs, caps: [] });
   switch (a.label) {
@@ -230,8 +284,8 @@ function cnodeInvocation(s: KernelState, v: CSpaceView, a: CNodeAction): Resolve
     case 'CNodeRotate': {
       const pivotRoot = nodeRef(s, v, a.pivotRoot);
       const srcRoot = nodeRef(s, v, a.srcRoot);
-      const pivot = slotWords(v, pivotRoot, a.pivot, true);
-      const src = slotWords(v, srcRoot, a.src, true);
+      const pivot = slotWords(s, v, pivotRoot, a.pivot, true);
+      const src = slotWords(s, v, srcRoot, a.src, true);
       const m: Message = {
         label: a.label,
         mrs: [dest.index, dest.depth, a.data, pivot.index, pivot.depth, a.data2, src.index, src.depth],
@@ -242,7 +296,7 @@ function cnodeInvocation(s: KernelState, v: CSpaceView, a: CNodeAction): Resolve
     }
     default: {
       const srcRoot = nodeRef(s, v, a.srcRoot);
-      const src = slotWords(v, srcRoot, a.src, MOVING_SRC.has(a.label));
+      const src = slotWords(s, v, srcRoot, a.src, MOVING_SRC.has(a.label));
       const mrs = [dest.index, dest.depth, src.index, src.depth];
       let extra = '';
       if (a.label === 'CNodeCopy' || a.label === 'CNodeMint') {
@@ -265,8 +319,19 @@ function rootText(n: NodeRef): string {
 }
 
 function retype(s: KernelState, v: CSpaceView, a: RetypeAction): ResolvedAction {
-  const kinds = a.untyped.how === 'untyped' ? ['UntypedCap' as const] : a.untyped.how === 'cnode' ? ['CNodeCap' as const] : FOREIGN_CAP_KINDS;
-  const cptr = a.untyped.how === 'null' ? kthEmpty(v.root!, a.untyped.k) : kth(rootSlotsOfKind(v, kinds), a.untyped.k) ?? 0;
+  const candidates = (): number[] => {
+    switch (a.untyped.how) {
+      case 'ram':
+        return rootSlotsWhere(v, (c) => c.kind === 'UntypedCap' && !c.isDevice);
+      case 'untyped':
+        return rootSlotsOfKind(v, ['UntypedCap']);
+      case 'cnode':
+        return rootSlotsOfKind(v, ['CNodeCap']);
+      default:
+        return rootSlotsOfKind(v, FOREIGN_CAP_KINDS);
+    }
+  };
+  const cptr = a.untyped.how === 'null' ? kthEmpty(v.root!, a.untyped.k) : kth(candidates(), a.untyped.k) ?? 0;
   const invoked: NodeRef = { cptr, cap: v.root!.slots.get(cptr) ?? { kind: 'NullCap' }, cnode: undefined };
   const root = nodeRef(s, v, a.root);
   const rootCNode = root.cnode ?? v.root!;
@@ -297,7 +362,10 @@ function retype(s: KernelState, v: CSpaceView, a: RetypeAction): ResolvedAction 
 
 function raw(v: CSpaceView, a: RawAction): ResolvedAction {
   const modelled = rootSlotsOfKind(v, ['CNodeCap', 'UntypedCap']);
-  const cptr = a.cptr.how === 'raw' && a.syscall === 'SysNBSend' ? a.cptr.k >>> 0 : kth(modelled, a.cptr.k) ?? kthEmpty(v.root!, a.cptr.k);
+  // A raw CPtr has a bit above the root CNode's radix set, so its lookup fails (the guard
+  // does not match): a non-blocking send then does nothing, whatever the words.
+  const raw = ((a.cptr.k >>> 0) | 2 ** v.rootCap!.bits) >>> 0;
+  const cptr = a.cptr.how === 'raw' && a.syscall === 'SysNBSend' ? raw : kth(modelled, a.cptr.k) ?? kthEmpty(v.root!, a.cptr.k);
   const extraCaps = (a.info >>> 7) & 3;
   const registers: [number, number][] = [[Reg.R0, cptr], [Reg.R1, a.info >>> 0], [Reg.R7, SYSCALL_NUMBER[a.syscall] >>> 0]];
   a.mrs.slice(0, 4).forEach((w, i) => registers.push([MSG_REGISTERS[i]!, w >>> 0]));

@@ -76,6 +76,7 @@ function failureSection(f: CheckFailure): string {
   const parts = [
     `<h2>Failure: ${escapeHtml(fl.kind)}</h2>`,
     `<p>${escapeHtml(f.diff)}</p>`,
+    fl.message !== f.diff && !f.diff.endsWith(fl.message) ? `<p>${escapeHtml(fl.message)}</p>` : '',
     `<p>Replay: <code>sel4ts replay ${escapeHtml(f.replay)}</code> (shrunk in ${f.shrinks} steps)</p>`,
     '<h2>Shrunk trace</h2>',
     `<ol class="trace">${f.trace.map((line, i) => `<li${i === fl.step ? ' class="failing"' : ''}>${escapeHtml(line.replace(/^\s*\d+\.\s*/, ''))}</li>`).join('')}</ol>`,

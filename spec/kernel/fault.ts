@@ -11,6 +11,7 @@ import type { Fault } from '../state/exceptions.js';
 import type { KernelState } from '../state/kernel-state.js';
 import { lookupCap } from './cspace.js';
 import { getTCB } from './kheap.js';
+import { err, type Result } from './monad.js';
 import { NotModelledYet } from './panic.js';
 import { getRestartPC, setThreadState } from './thread.js';
 
@@ -19,16 +20,16 @@ import { getRestartPC, setThreadState } from './thread.js';
  * Write and Grant or GrantReply; otherwise the send fails with a cap fault on the handler
  * CPtr. Returns the state, or the fault that stopped the send. @see l4v send_fault_ipc
  */
-export function sendFaultIPC(s: KernelState, thread: number, fault: Fault): { ok: true; state: KernelState } | { ok: false; fault: Fault } {
+export function sendFaultIPC(s: KernelState, thread: number, fault: Fault): Result<KernelState, Fault> {
   const cptr = getTCB(s, thread).faultHandler;
   const handler = lookupCap(s, thread, cptr);
-  if (!handler.ok) return { ok: false, fault: { kind: 'CapFault', address: cptr, inReceivePhase: false, failure: handler.error } };
+  if (!handler.ok) return err({ kind: 'CapFault', address: cptr, inReceivePhase: false, failure: handler.error });
   const cap = handler.value;
   if (cap.kind === 'EndpointCap' && cap.rights.write && (cap.rights.grant || cap.rights.grantReply)) {
-    void fault;
-    throw new NotModelledYet('send_fault_ipc');
+    // Store `fault` in the TCB and send it as a Call through the endpoint: the IPC slice.
+    throw new NotModelledYet(`send_fault_ipc (${fault.kind})`);
   }
-  return { ok: false, fault: { kind: 'CapFault', address: cptr, inReceivePhase: false, failure: { kind: 'MissingCapability', bitsLeft: 0 } } };
+  return err({ kind: 'CapFault', address: cptr, inReceivePhase: false, failure: { kind: 'MissingCapability', bitsLeft: 0 } });
 }
 
 /** A thread whose fault cannot be delivered becomes inactive. @see l4v handle_double_fault */
@@ -40,7 +41,7 @@ export function handleDoubleFault(s: KernelState, thread: number): KernelState {
 export function handleFault(s: KernelState, thread: number, fault: Fault): KernelState {
   getTCB(s, thread);
   const r = sendFaultIPC(s, thread, fault);
-  return r.ok ? r.state : handleDoubleFault(s, thread);
+  return r.ok ? r.value : handleDoubleFault(s, thread);
 }
 
 /**

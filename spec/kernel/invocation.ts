@@ -17,11 +17,14 @@ import type { CSlot } from '../state/cslot.js';
 import type { SyscallError } from '../state/exceptions.js';
 import type { KernelState } from '../state/kernel-state.js';
 import { decodeCNodeInvocation, invokeCNode, type CNodeInvocation } from '../object/cnode.js';
+import { decodeUntypedInvocation, invokeUntyped, type UntypedInvocation } from '../object/untyped.js';
 import { err, type Preemptible, type Result } from './monad.js';
 import { NotModelledYet } from './panic.js';
 
 /** A decoded invocation ready to be performed (l4v `invocation`). */
-export type Invocation = { readonly kind: 'InvokeCNode'; readonly inv: CNodeInvocation };
+export type Invocation =
+  | { readonly kind: 'InvokeCNode'; readonly inv: CNodeInvocation }
+  | { readonly kind: 'InvokeUntyped'; readonly inv: UntypedInvocation };
 
 /** An extra cap of a message: the cap and the slot it was found in. */
 export interface ExtraCap {
@@ -66,7 +69,6 @@ export function decodeInvocation(
   cap: Cap,
   excaps: readonly ExtraCap[],
 ): Result<Invocation, SyscallError> {
-  void slot;
   switch (cap.kind) {
     case 'EndpointCap':
       if (!cap.rights.write) return err({ kind: 'InvalidCapability', index: 0 });
@@ -89,8 +91,10 @@ export function decodeInvocation(
       const r = decodeCNodeInvocation(s, label, args, cap, excaps.map((e) => e.cap));
       return r.ok ? { ok: true, value: { kind: 'InvokeCNode', inv: r.value } } : r;
     }
-    case 'UntypedCap':
-      throw new NotModelledYet(label);
+    case 'UntypedCap': {
+      const r = decodeUntypedInvocation(s, label, args, slot, cap, excaps);
+      return r.ok ? { ok: true, value: { kind: 'InvokeUntyped', inv: r.value } } : r;
+    }
     case 'PageDirectoryCap':
       return laterSlice(label, PD_LABELS);
     case 'PageTableCap':
@@ -117,5 +121,7 @@ export function performInvocation(s: KernelState, inv: Invocation): Preemptible 
   switch (inv.kind) {
     case 'InvokeCNode':
       return { ...invokeCNode(s, inv.inv), reply: [] };
+    case 'InvokeUntyped':
+      return { ...invokeUntyped(s, inv.inv), reply: [] };
   }
 }

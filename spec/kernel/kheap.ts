@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { SLOT_BITS } from '../../abi/config.js';
 import type { KernelState, IRQState } from '../state/kernel-state.js';
 import type { CNode, Endpoint, KernelObject, Notification, TCB, EndpointState, NotificationState } from '../state/object.js';
 import type { CSlot } from '../state/cslot.js';
@@ -142,5 +143,5 @@ export function maskInterrupt(s: KernelState, masked: boolean, irq: number): Ker
 
 /** The handler slot of an IRQ: slot 0 of its one-slot CNode in the IRQ node. @see l4v get_irq_slot */
 export function getIRQSlot(s: KernelState, irq: number): CSlot {
-  return { obj: s.irqNode + irq * 16, index: 0 };
+  return { obj: s.irqNode + irq * 2 ** SLOT_BITS, index: 0 };
 }

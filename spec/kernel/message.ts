@@ -74,8 +74,19 @@ export function setMRs(
   buf: number | null,
   msgs: readonly number[],
 ): { readonly state: KernelState; readonly length: number } {
+  return setMRsWith(s, thread, buf, msgs, []);
+}
+
+/** {@link setMRs}, also setting other registers in the same TCB update. */
+function setMRsWith(
+  s: KernelState,
+  thread: number,
+  buf: number | null,
+  msgs: readonly number[],
+  otherRegs: readonly (readonly [number, number])[],
+): { readonly state: KernelState; readonly length: number } {
   const regs = MSG_REGISTERS.slice(0, msgs.length).map((r, i) => [r, msgs[i] ?? 0] as const);
-  const s1 = setRegisters(s, thread, regs);
+  const s1 = setRegisters(s, thread, [...otherRegs, ...regs]);
   if (buf === null) return { state: s1, length: Math.min(MSG_REGISTERS.length, msgs.length) };
   const rest = msgs.slice(MSG_REGISTERS.length, MSG_MAX_LENGTH);
   const s2 = rest.length === 0 ? s1 : storeWords(s1, buf + 4 * (MSG_REGISTERS.length + 1), rest);
@@ -92,9 +103,11 @@ export function replyFromKernel(
   reply: readonly [label: number, msgs: readonly number[]],
 ): KernelState {
   const buf = lookupIPCBuffer(s, true, thread);
-  const s1 = setRegister(s, thread, BADGE_REGISTER, 0);
-  const { state, length } = setMRs(s1, thread, buf, reply[1]);
-  return setMessageInfo(state, thread, { label: reply[0], capsUnwrapped: 0, extraCaps: 0, length });
+  const msgs = reply[1];
+  // set_mrs's length, known in advance so that all registers are written at once.
+  const length = buf === null ? Math.min(MSG_REGISTERS.length, msgs.length) : Math.min(msgs.length, MSG_MAX_LENGTH);
+  const info = wordFromMessageInfo({ label: reply[0], capsUnwrapped: 0, extraCaps: 0, length });
+  return setMRsWith(s, thread, buf, msgs, [[BADGE_REGISTER, 0], [MSG_INFO_REGISTER, info]]).state;
 }
 
 /** The message words describing a lookup failure (manual §3.4). @see l4v msg_from_lookup_failure */

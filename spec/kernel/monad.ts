@@ -53,19 +53,3 @@ export type PreemptibleValue<T> =
 export function completedWith<T>(state: KernelState, value: T): PreemptibleValue<T> {
   return { state, preempted: false, value };
 }
-
-/** A state paired with the value a kernel step computed (l4v's `('a, 'z) s_monad` result). */
-export interface WithState<T> {
-  /** The state after the step. */
-  readonly state: KernelState;
-  /** The value the step returned. */
-  readonly value: T;
-}
-
-/**
- * A computation that may fail with `E` and changes the state either way (l4v's exception
- * monads, where state changes made before a `throwError` persist).
- */
-export type StateResult<T, E> =
-  | { readonly ok: true; readonly state: KernelState; readonly value: T }
-  | { readonly ok: false; readonly state: KernelState; readonly error: E };

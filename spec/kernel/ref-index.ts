@@ -117,3 +117,19 @@ export function noteCapReplaced(before: Heap, after: Heap, oldCap: Cap, newCap: 
   if (c === undefined) return;
   counts.set(after, adjust(adjust(c, oldCap, -1), newCap, +1));
 }
+
+/**
+ * Carries the count from `before` to `after`, where `after` is `before` with the objects at
+ * `addresses` replaced, added or removed (e.g. by retype or detype writing the heap in one
+ * batch). Without this call the count of `after` is rebuilt on first use.
+ */
+export function noteObjectsChanged(before: Heap, after: Heap, addresses: Iterable<number>): void {
+  const c = counts.get(before);
+  if (c === undefined || counts.has(after)) return;
+  let next = c;
+  for (const a of addresses) {
+    for (const cap of capsOf(before.get(a))) next = adjust(next, cap, -1);
+    for (const cap of capsOf(after.get(a))) next = adjust(next, cap, +1);
+  }
+  counts.set(after, next);
+}

@@ -114,7 +114,6 @@ function finishInvocation(s: KernelState, thread: number, calling: boolean, repl
  * `MissingCapability 0`. @see l4v handle_recv
  */
 export function handleRecv(s: KernelState, blocking: boolean): { readonly state: KernelState; readonly result: string } {
-  void blocking;
   const thread = s.curThread;
   const cptr = getRegister(s, thread, CAP_REGISTER);
   const capFault = (failure: Extract<Fault, { kind: 'CapFault' }>['failure']): { state: KernelState; result: string } => ({
@@ -124,10 +123,12 @@ export function handleRecv(s: KernelState, blocking: boolean): { readonly state:
   const found = lookupCap(s, thread, cptr);
   if (!found.ok) return capFault(found.error);
   const cap = found.value;
-  if (cap.kind === 'EndpointCap' && cap.rights.read) throw new NotModelledYet('receive_ipc');
+  // l4v deletes the caller cap and then receives (blocking or not): the IPC slice.
+  const how = blocking ? 'blocking' : 'non-blocking';
+  if (cap.kind === 'EndpointCap' && cap.rights.read) throw new NotModelledYet(`receive_ipc (${how})`);
   if (cap.kind === 'NotificationCap' && cap.rights.read) {
     const bound = getNotification(s, cap.ptr).boundTCB;
-    if (bound === null || bound === thread) throw new NotModelledYet('receive_signal');
+    if (bound === null || bound === thread) throw new NotModelledYet(`receive_signal (${how})`);
   }
   return capFault({ kind: 'MissingCapability', bitsLeft: 0 });
 }
@@ -153,7 +154,7 @@ function finished(state: KernelState, entry: string, result = 'ok'): EventResult
   return { state, preempted: false, outcome: { entry, result } };
 }
 
-/** The fault of an exception event, and the fault's report name. */
+/** The fault an exception event raises for the current thread. */
 function faultOfEvent(s: KernelState, e: Exclude<KernelEvent, { kind: 'Syscall' } | { kind: 'Interrupt' }>): Fault {
   switch (e.kind) {
     case 'UnknownSyscall':

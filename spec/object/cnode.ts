@@ -171,9 +171,12 @@ function decodeRotate(
   excaps: readonly Cap[],
   dest: CSlot,
 ): Result<CNodeInvocation, SyscallError> {
-  const [pivotData, pivotIndex, pivotDepth, srcData, srcIndex, srcDepth] = args.slice(0, 6).map((_, i) => arg(args, i)) as [
-    number, number, number, number, number, number,
-  ];
+  const pivotData = arg(args, 0);
+  const pivotIndex = arg(args, 1);
+  const pivotDepth = arg(args, 2);
+  const srcData = arg(args, 3);
+  const srcIndex = arg(args, 4);
+  const srcDepth = arg(args, 5);
   const [pivotRoot, srcRoot] = excaps as [Cap, Cap];
   const src = lookupSourceSlot(s, srcRoot, srcIndex, srcDepth);
   if (!src.ok) return src;

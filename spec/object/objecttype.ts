@@ -5,9 +5,13 @@
  * `ARM/ArchCSpace_A.thy` and `ARM/ArchVSpace_A.thy` for the arch caps; Haskell
  * `SEL4/Object/ObjectType.lhs`; manual §3.1 "Capability Spaces").
  *
+ * Branches on the cap kind are `switch` statements without a default, which the compiler
+ * checks for exhaustiveness as ts-pattern's `.exhaustive()` would: a new cap kind breaks the
+ * build here. ts-pattern is not used because these rules run several times per kernel entry
+ * and a ten-arm `match` measured ~5 µs per call here.
+ *
  * @module
  */
-import { match } from 'ts-pattern';
 import { BADGE_BITS, ENDPOINT_BITS, NOTIFICATION_BITS, SLOT_BITS, TCB_BITS } from '../../abi/config.js';
 import { mask } from '../../hardware/word.js';
 import { ALL_RIGHTS, PAGE_BITS_FOR_SIZE, type Cap, type CapRights, type VMRights } from '../state/cap.js';
@@ -15,13 +19,19 @@ import type { CSlot } from '../state/cslot.js';
 import type { SyscallError } from '../state/exceptions.js';
 import type { KernelState } from '../state/kernel-state.js';
 import { ensureNoChildren } from '../kernel/cdt.js';
-import { getIRQSlot } from '../kernel/kheap.js';
-import { capDeleteOne, cancelAllIPC, cancelAllSignals, suspend, unbindMaybeNotification, unbindNotification } from '../kernel/ipc-cancel.js';
 import { err, ok, type Result } from '../kernel/monad.js';
-import { KernelPanic, NotModelledYet } from '../kernel/panic.js';
-import { deleteASID, deleteASIDPool } from '../kernel/vm-root.js';
+import { KernelPanic } from '../kernel/panic.js';
 
 export { genObjRefs, isFinalCap, objRefs } from '../kernel/empty-slot.js';
+export {
+  capCyclicZombie,
+  capRemoveable,
+  deletingIRQHandler,
+  finaliseCap,
+  firstCSlotOf,
+  zombieCTEBits,
+  type Finalised,
+} from './objecttype/finalise.js';
 
 // ---------------------------------------------------------------------------------------
 // Rights, badges and cap data
@@ -128,29 +138,33 @@ export function updateCapData(preserve: boolean, w: number, cap: Cap): Cap {
  * @see l4v derive_cap, arch_derive_cap
  */
 export function deriveCap(s: KernelState, slot: CSlot, cap: Cap): Result<Cap, SyscallError> {
-  return match<Cap, Result<Cap, SyscallError>>(cap)
-    .with({ kind: 'UntypedCap' }, (c) => {
+  switch (cap.kind) {
+    case 'UntypedCap': {
       const r = ensureNoChildren(s, slot);
-      return r.ok ? ok(c) : r;
-    })
-    .with({ kind: 'Zombie' }, { kind: 'ReplyCap' }, { kind: 'IRQControlCap' }, () => ok({ kind: 'NullCap' }))
-    .with({ kind: 'PageTableCap' }, (c) => (c.mapping === null ? err({ kind: 'IllegalOperation' }) : ok(c)))
-    .with({ kind: 'PageDirectoryCap' }, (c) => (c.asid === null ? err({ kind: 'IllegalOperation' }) : ok(c)))
-    .with({ kind: 'FrameCap' }, (c) => ok({ ...c, mapping: null }))
-    .with(
-      { kind: 'NullCap' },
-      { kind: 'EndpointCap' },
-      { kind: 'NotificationCap' },
-      { kind: 'CNodeCap' },
-      { kind: 'ThreadCap' },
-      { kind: 'DomainCap' },
-      { kind: 'IRQHandlerCap' },
-      { kind: 'ASIDControlCap' },
-      { kind: 'ASIDPoolCap' },
-      { kind: 'SGISignalCap' },
-      (c) => ok(c),
-    )
-    .exhaustive();
+      return r.ok ? ok(cap) : r;
+    }
+    case 'Zombie':
+    case 'ReplyCap':
+    case 'IRQControlCap':
+      return ok({ kind: 'NullCap' });
+    case 'PageTableCap':
+      return cap.mapping === null ? err({ kind: 'IllegalOperation' }) : ok(cap);
+    case 'PageDirectoryCap':
+      return cap.asid === null ? err({ kind: 'IllegalOperation' }) : ok(cap);
+    case 'FrameCap':
+      return ok({ ...cap, mapping: null });
+    case 'NullCap':
+    case 'EndpointCap':
+    case 'NotificationCap':
+    case 'CNodeCap':
+    case 'ThreadCap':
+    case 'DomainCap':
+    case 'IRQHandlerCap':
+    case 'ASIDControlCap':
+    case 'ASIDPoolCap':
+    case 'SGISignalCap':
+      return ok(cap);
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -195,28 +209,37 @@ export function objRefOf(cap: Cap): number {
 
 /** log2 of the size of a cap's object or region (l4v `obj_size`); null for caps without one. */
 export function objSizeBits(cap: Cap): number | null {
-  return match<Cap, number | null>(cap)
-    .with({ kind: 'UntypedCap' }, (c) => c.sizeBits)
-    .with({ kind: 'EndpointCap' }, () => ENDPOINT_BITS)
-    .with({ kind: 'NotificationCap' }, () => NOTIFICATION_BITS)
-    .with({ kind: 'CNodeCap' }, (c) => SLOT_BITS + c.bits)
-    .with({ kind: 'ThreadCap' }, () => TCB_BITS)
-    .with({ kind: 'Zombie' }, (c) => (c.type.kind === 'ZombieTCB' ? TCB_BITS : SLOT_BITS + c.type.bits))
-    .with({ kind: 'ASIDPoolCap' }, () => 12)
-    .with({ kind: 'FrameCap' }, (c) => PAGE_BITS_FOR_SIZE[c.size])
-    .with({ kind: 'PageDirectoryCap' }, () => 14)
-    .with({ kind: 'PageTableCap' }, () => 10)
-    .with(
-      { kind: 'NullCap' },
-      { kind: 'ReplyCap' },
-      { kind: 'DomainCap' },
-      { kind: 'IRQControlCap' },
-      { kind: 'IRQHandlerCap' },
-      { kind: 'ASIDControlCap' },
-      { kind: 'SGISignalCap' },
-      () => null,
-    )
-    .exhaustive();
+  // A switch rather than ts-pattern: this runs on every CDT parenthood test.
+  switch (cap.kind) {
+    case 'UntypedCap':
+      return cap.sizeBits;
+    case 'EndpointCap':
+      return ENDPOINT_BITS;
+    case 'NotificationCap':
+      return NOTIFICATION_BITS;
+    case 'CNodeCap':
+      return SLOT_BITS + cap.bits;
+    case 'ThreadCap':
+      return TCB_BITS;
+    case 'Zombie':
+      return cap.type.kind === 'ZombieTCB' ? TCB_BITS : SLOT_BITS + cap.type.bits;
+    case 'ASIDPoolCap':
+      return 12;
+    case 'FrameCap':
+      return PAGE_BITS_FOR_SIZE[cap.size];
+    case 'PageDirectoryCap':
+      return 14;
+    case 'PageTableCap':
+      return 10;
+    case 'NullCap':
+    case 'ReplyCap':
+    case 'DomainCap':
+    case 'IRQControlCap':
+    case 'IRQHandlerCap':
+    case 'ASIDControlCap':
+    case 'SGISignalCap':
+      return null;
+  }
 }
 
 /** The physical range `[base, top]` a cap covers, as 32-bit words (l4v `cap_range`), or null. */
@@ -241,24 +264,42 @@ function untypedCovers(r: number, bits: number, c: Cap): boolean {
  * the test for CDT parenthood and for revocation. @see l4v same_region_as, arch_same_region_as
  */
 export function sameRegionAs(a: Cap, b: Cap): boolean {
-  return match<Cap, boolean>(a)
-    .with({ kind: 'NullCap' }, { kind: 'Zombie' }, () => false)
-    .with({ kind: 'UntypedCap' }, (c) => untypedCovers(c.ptr, c.sizeBits, b))
-    .with({ kind: 'EndpointCap' }, (c) => b.kind === 'EndpointCap' && b.ptr === c.ptr)
-    .with({ kind: 'NotificationCap' }, (c) => b.kind === 'NotificationCap' && b.ptr === c.ptr)
-    .with({ kind: 'CNodeCap' }, (c) => b.kind === 'CNodeCap' && b.ptr === c.ptr && b.bits === c.bits)
-    .with({ kind: 'ReplyCap' }, (c) => b.kind === 'ReplyCap' && b.tcb === c.tcb)
-    .with({ kind: 'ThreadCap' }, (c) => b.kind === 'ThreadCap' && b.tcb === c.tcb)
-    .with({ kind: 'IRQControlCap' }, () => ['IRQControlCap', 'IRQHandlerCap', 'SGISignalCap'].includes(b.kind))
-    .with({ kind: 'DomainCap' }, () => b.kind === 'DomainCap')
-    .with({ kind: 'IRQHandlerCap' }, (c) => b.kind === 'IRQHandlerCap' && b.irq === c.irq)
-    .with({ kind: 'FrameCap' }, (c) => b.kind === 'FrameCap' && frameContains(c, b))
-    .with({ kind: 'PageTableCap' }, (c) => b.kind === 'PageTableCap' && b.ptr === c.ptr)
-    .with({ kind: 'PageDirectoryCap' }, (c) => b.kind === 'PageDirectoryCap' && b.ptr === c.ptr)
-    .with({ kind: 'ASIDControlCap' }, () => b.kind === 'ASIDControlCap')
-    .with({ kind: 'ASIDPoolCap' }, (c) => b.kind === 'ASIDPoolCap' && b.ptr === c.ptr)
-    .with({ kind: 'SGISignalCap' }, (c) => b.kind === 'SGISignalCap' && b.irq === c.irq && b.target === c.target)
-    .exhaustive();
+  // A switch rather than ts-pattern: this runs on every cap insert and revocation test.
+  switch (a.kind) {
+    case 'NullCap':
+    case 'Zombie':
+      return false;
+    case 'UntypedCap':
+      return untypedCovers(a.ptr, a.sizeBits, b);
+    case 'EndpointCap':
+      return b.kind === 'EndpointCap' && b.ptr === a.ptr;
+    case 'NotificationCap':
+      return b.kind === 'NotificationCap' && b.ptr === a.ptr;
+    case 'CNodeCap':
+      return b.kind === 'CNodeCap' && b.ptr === a.ptr && b.bits === a.bits;
+    case 'ReplyCap':
+      return b.kind === 'ReplyCap' && b.tcb === a.tcb;
+    case 'ThreadCap':
+      return b.kind === 'ThreadCap' && b.tcb === a.tcb;
+    case 'IRQControlCap':
+      return b.kind === 'IRQControlCap' || b.kind === 'IRQHandlerCap' || b.kind === 'SGISignalCap';
+    case 'DomainCap':
+      return b.kind === 'DomainCap';
+    case 'IRQHandlerCap':
+      return b.kind === 'IRQHandlerCap' && b.irq === a.irq;
+    case 'FrameCap':
+      return b.kind === 'FrameCap' && frameContains(a, b);
+    case 'PageTableCap':
+      return b.kind === 'PageTableCap' && b.ptr === a.ptr;
+    case 'PageDirectoryCap':
+      return b.kind === 'PageDirectoryCap' && b.ptr === a.ptr;
+    case 'ASIDControlCap':
+      return b.kind === 'ASIDControlCap';
+    case 'ASIDPoolCap':
+      return b.kind === 'ASIDPoolCap' && b.ptr === a.ptr;
+    case 'SGISignalCap':
+      return b.kind === 'SGISignalCap' && b.irq === a.irq && b.target === a.target;
+  }
 }
 
 function frameContains(a: { ptr: number; size: keyof typeof PAGE_BITS_FOR_SIZE }, b: typeof a): boolean {
@@ -333,103 +374,4 @@ export function hasCancelSendRights(cap: Cap): boolean {
 /** Whether deleting the final cap of this kind takes a long-running operation. @see l4v long_running_delete */
 export function longRunningDelete(cap: Cap): boolean {
   return cap.kind === 'CNodeCap' || cap.kind === 'Zombie' || cap.kind === 'ThreadCap';
-}
-
-// ---------------------------------------------------------------------------------------
-// Finalisation
-
-/** What finalising a cap leaves: the cap to put back in its slot, and the cleanup to run after. */
-export interface Finalised {
-  /** The state after the finalisation work. */
-  readonly state: KernelState;
-  /** The remainder: the null cap, or a Zombie for a CNode or TCB whose slots must be cleared. */
-  readonly remainder: Cap;
-  /** The post-deletion action for `empty_slot` (an IRQ handler cap, else the null cap). */
-  readonly cleanup: Cap;
-}
-
-const NULL: Cap = { kind: 'NullCap' };
-
-function done(state: KernelState, remainder: Cap = NULL, cleanup: Cap = NULL): Finalised {
-  return { state, remainder, cleanup };
-}
-
-/** Deletes the notification cap in an IRQ's handler slot. @see l4v deleting_irq_handler */
-export function deletingIRQHandler(s: KernelState, irq: number): KernelState {
-  return capDeleteOne(s, getIRQSlot(s, irq));
-}
-
-/**
- * The work to do before the slot of `cap` can be emptied (manual §3.1.4): for the final cap
- * of an endpoint or notification, restart every waiting thread; of a TCB, unbind and suspend
- * the thread and leave a Zombie to clear its 5 slots; of a CNode, a Zombie to clear its
- * slots; of an IRQ handler, delete the handler's notification and deactivate the line; of an
- * ASID pool or a page directory with an ASID, unregister the ASIDs.
- * @see l4v finalise_cap, arch_finalise_cap
- */
-export function finaliseCap(s: KernelState, cap: Cap, final: boolean): Finalised {
-  return match<Cap, Finalised>(cap)
-    .with({ kind: 'NullCap' }, { kind: 'UntypedCap' }, { kind: 'ReplyCap' }, { kind: 'DomainCap' }, () => done(s))
-    .with({ kind: 'IRQControlCap' }, { kind: 'ASIDControlCap' }, { kind: 'SGISignalCap' }, () => done(s))
-    .with({ kind: 'EndpointCap' }, (c) => done(final ? cancelAllIPC(s, c.ptr) : s))
-    .with({ kind: 'NotificationCap' }, (c) =>
-      done(final ? cancelAllSignals(unbindMaybeNotification(s, c.ptr), c.ptr) : s),
-    )
-    .with({ kind: 'CNodeCap' }, (c) =>
-      done(s, final ? { kind: 'Zombie', ptr: c.ptr, type: { kind: 'ZombieCNode', bits: c.bits }, number: 2 ** c.bits } : NULL),
-    )
-    .with({ kind: 'ThreadCap' }, (c) =>
-      final
-        ? done(suspend(unbindNotification(s, c.tcb), c.tcb), { kind: 'Zombie', ptr: c.tcb, type: { kind: 'ZombieTCB' }, number: 5 })
-        : done(s),
-    )
-    .with({ kind: 'Zombie' }, (c) => {
-      if (!final) throw new KernelPanic('finalise_cap: a Zombie that is not final');
-      return done(s, c);
-    })
-    .with({ kind: 'IRQHandlerCap' }, (c) => (final ? done(deletingIRQHandler(s, c.irq), NULL, c) : done(s)))
-    .with({ kind: 'ASIDPoolCap' }, (c) => done(final ? deleteASIDPool(s, c.asidBase, c.ptr) : s))
-    .with({ kind: 'PageDirectoryCap' }, (c) => done(final && c.asid !== null ? deleteASID(s, c.asid, c.ptr) : s))
-    .with({ kind: 'PageTableCap' }, (c) => {
-      if (final && c.mapping !== null) throw new NotModelledYet('unmap_page_table');
-      return done(s);
-    })
-    .with({ kind: 'FrameCap' }, (c) => {
-      if (c.mapping !== null) throw new NotModelledYet('unmap_page');
-      return done(s);
-    })
-    .exhaustive();
-}
-
-/** The number of index bits of the slots a Zombie stands for (3 for a TCB). @see l4v zombie_cte_bits */
-export function zombieCTEBits(cap: Extract<Cap, { kind: 'Zombie' }>): number {
-  return cap.type.kind === 'ZombieTCB' ? 3 : cap.type.bits;
-}
-
-/** The first slot of the CNode or TCB a cap refers to. @see l4v first_cslot_of */
-export function firstCSlotOf(cap: Cap): CSlot {
-  switch (cap.kind) {
-    case 'ThreadCap':
-      return { obj: cap.tcb, index: 0 };
-    case 'CNodeCap':
-    case 'Zombie':
-      return { obj: cap.ptr, index: 0 };
-    default:
-      throw new KernelPanic(`first_cslot_of ${cap.kind}`);
-  }
-}
-
-/**
- * Whether finalisation of the cap in `slot` is complete: the null cap, or a Zombie with no
- * slots left, or with one left that is the slot it sits in. @see l4v cap_removeable
- */
-export function capRemoveable(cap: Cap, slot: CSlot): boolean {
-  if (cap.kind === 'NullCap') return true;
-  if (cap.kind !== 'Zombie') throw new KernelPanic(`cap_removeable of ${cap.kind}`);
-  return cap.number === 0 || (cap.number === 1 && cap.ptr === slot.obj && slot.index === 0);
-}
-
-/** Whether a cap is a Zombie for the very CNode or TCB whose first slot holds it. @see l4v cap_cyclic_zombie */
-export function capCyclicZombie(cap: Cap, slot: CSlot): boolean {
-  return cap.kind === 'Zombie' && cap.ptr === slot.obj && slot.index === 0;
 }

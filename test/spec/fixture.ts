@@ -13,6 +13,7 @@ import type { IRQState, KernelState } from '../../spec/state/kernel-state.js';
 import type { CNode, KernelObject, TCB } from '../../spec/state/object.js';
 import { callKernelWithOutcome, type KernelStep } from '../../spec/kernel/entry.js';
 import { getTCB } from '../../spec/kernel/kheap.js';
+import { setRegisters } from '../../spec/kernel/thread.js';
 import { loadWord, storeWords } from '../../spec/kernel/user-memory.js';
 
 /** Addresses of the fixture's objects. */
@@ -174,10 +175,7 @@ export function rootSlot(index: number): CSlot {
 
 /** Sets registers of the current thread. */
 export function withRegs(s: KernelState, regs: Readonly<Record<number, number>>): KernelState {
-  const t = getTCB(s, s.curThread);
-  const context = t.context.slice();
-  for (const [r, v] of Object.entries(regs)) context[Number(r)] = v >>> 0;
-  return { ...s, kheap: s.kheap.set(s.curThread, { ...t, context }) };
+  return setRegisters(s, s.curThread, Object.entries(regs).map(([r, v]) => [Number(r), v] as const));
 }
 
 /** The physical address of the current thread's IPC buffer in the fixture. */

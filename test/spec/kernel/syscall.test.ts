@@ -108,7 +108,7 @@ describe('handle_invocation: decode errors and replies', () => {
     }
     expect(() => invoke(s0, { cptr: SLOT.tcb, label: 'TCBSuspend' })).toThrow('TCBSuspend');
     expect(() => invoke(s0, { cptr: SLOT.ep, label: 0 })).toThrow('InvokeEndpoint');
-    expect(() => invoke(s0, { cptr: SLOT.untyped, label: 'UntypedRetype' })).toThrow('not modelled yet');
+    expect(invoke(s0, { cptr: SLOT.untyped, label: 'CNodeCopy' }).outcome.result).toBe('IllegalOperation');
   });
 
   test('success: the reply has label 0 for Call; Send leaves the registers', () => {
@@ -119,6 +119,18 @@ describe('handle_invocation: decode errors and replies', () => {
     const r2 = step(s1, { kind: 'Syscall', syscall: 'SysSend' });
     expect(regsOf(r2.state)).toEqual(regsOf(s1));
     expect(getCap(r2.state, rootSlot(SLOT.ep)).kind).toBe('NullCap');
+  });
+});
+
+describe('untyped invocations go to spec/object/untyped.ts', () => {
+  test('Retype two endpoints, then revoke the untyped', () => {
+    const r = invoke(s0, { cptr: SLOT.untyped, label: 'UntypedRetype', mrs: [2, 0, 0, 0, 40, 2], extraCaps: [CN] });
+    expect(r.outcome).toEqual({ entry: 'UntypedRetype', result: 'ok' });
+    expect(getCap(r.state, rootSlot(41))).toMatchObject({ kind: 'EndpointCap', ptr: A.untyped + 16 });
+    const r2 = invoke(r.state, { cptr: CN, label: 'CNodeRevoke', mrs: [SLOT.untyped, 32] });
+    expect(r2.outcome.result).toBe('ok');
+    expect(getCap(r2.state, rootSlot(40)).kind).toBe('NullCap');
+    expect(getCap(r2.state, rootSlot(41)).kind).toBe('NullCap');
   });
 });
 

@@ -1,0 +1,225 @@
+/**
+ * Benchmarks of the kernels: booting a fresh implementation kernel (goal ≤ 200 µs), and kernel
+ * entries per second of the spec alone and refinement-checked (impl step + spec step +
+ * comparison of what the step changed) at 100, 1k, 10k and 100k live objects (goals: spec
+ * ≥ 50k entries/s, checked ≥ 20k entries/s, and at 100k at most 1.5× the cost at 1k).
+ *
+ * The live objects are endpoints, made the way a user makes them: CapTables retyped from one
+ * untyped, then endpoints retyped from another into those CNodes, 256 per call. The measured
+ * workload is a cycle of CNode invocations on those endpoint caps (mint, copy, move, mutate,
+ * delete, revoke, a failing copy) plus an interrupt, which leaves the state as it found it,
+ * so every cycle runs on the same population.
+ *
+ * @module
+ */
+import { OBJECT_TYPE_NUMBER } from '../../abi/objecttype.js';
+import type { KernelState } from '../../spec/state/kernel-state.js';
+import { implKernel } from '../abstraction.js';
+import { bootImpl } from '../../impl/boot.js';
+import { fullDifference, incrementalDifference } from '../check/compare.js';
+import type { KernelInstance } from '../check/kernel-under-test.js';
+import { applyUserWrites, type SpecKernel } from '../check/run.js';
+import { SPEC } from '../check/spec-kernel.js';
+import { ipcBufferAddress, wordRuns } from '../check/user-context.js';
+import { formatDifference } from '../diff.js';
+import type { Action, CNodeAction, CNodeLabel, RetypeAction, SlotChoice } from '../generators/action.js';
+import { resolveAction, type ResolvedAction } from '../generators/resolve.js';
+import { checkInvariants } from '../invariants/index.js';
+import { measure, type BenchSuite } from './harness.js';
+
+/** Live-object counts the suite measures at. */
+export const POPULATIONS = [100, 1_000, 10_000, 100_000] as const;
+
+const CNODE_RADIX = 8;
+const PER_CNODE = 2 ** CNODE_RADIX;
+// Root slots of two boot RAM untypeds big enough for 100k endpoints and their CNodes
+// (found by size at run time; see `untypedSlot`).
+const FIRST_FREE = 0x100;
+
+const raw = (k: number, depth: 'exact' | number = 'exact'): SlotChoice => ({ how: 'raw', k, depth });
+
+function retype(untyped: number, type: number, sizeBits: number, nodeIndex: number | null, offset: number, count: number): RetypeAction {
+  return {
+    t: 'Retype', syscall: 'SysCall', untyped: { how: 'untyped', k: untyped }, type, sizeBits, root: { how: 'root' },
+    node: nodeIndex === null ? { how: 'self' } : { how: 'cnode', k: nodeIndex, depth: 'exact' },
+    offset: { how: 'raw', k: offset }, count, shortBy: 0, noExtraCaps: false, pendingIRQ: null,
+  };
+}
+
+function cnodeOp(label: CNodeLabel, dest: SlotChoice, srcRoot: number | null, src: SlotChoice, data = 0): CNodeAction {
+  return {
+    t: 'CNode', syscall: 'SysCall', label, node: { how: 'root' }, dest,
+    srcRoot: srcRoot === null ? { how: 'root' } : { how: 'cnode', k: srcRoot }, src,
+    pivotRoot: { how: 'root' }, pivot: raw(0), rights: 0xf, data, data2: 0, shortBy: 0, noExtraCaps: false, pendingIRQ: null,
+  };
+}
+
+/** Both kernels, kept in step without checks (for building populations). */
+interface Pair {
+  spec: KernelState;
+  readonly impl: KernelInstance;
+}
+
+function applyToImpl(k: KernelInstance, s: KernelState, r: ResolvedAction): void {
+  for (const [reg, v] of r.registers) k.setRegister(reg, v);
+  const buf = ipcBufferAddress(s);
+  if (buf !== undefined) for (const [off, values] of wordRuns(r.ipcWords)) k.writeWords(buf + off, values);
+  if (r.pendingIRQ !== null) k.setPendingIRQ(r.pendingIRQ);
+}
+
+function stepBoth(p: Pair, spec: SpecKernel, r: ResolvedAction): { before: KernelState; result: string } {
+  const before = applyUserWrites(p.spec, r);
+  applyToImpl(p.impl, p.spec, r);
+  p.impl.step(r.event);
+  const out = spec.step(before, r.event);
+  p.spec = out.state;
+  return { before, result: out.outcome.result };
+}
+
+// The k (in `rootSlotsOfKind` order) of the first untyped cap of at least `bits` bits.
+function untypedSlot(s: KernelState, bits: number, skip: number): number {
+  const tcb = s.kheap.get(s.curThread);
+  if (tcb?.kind !== 'TCB' || tcb.caps[0].kind !== 'CNodeCap') throw new Error('no root CNode');
+  const root = s.kheap.get(tcb.caps[0].ptr);
+  if (root?.kind !== 'CNode') throw new Error('no root CNode');
+  const untypeds = [...root.slots.entries()].filter(([, c]) => c.kind === 'UntypedCap').sort(([a], [b]) => a - b);
+  let seen = 0;
+  for (let k = 0; k < untypeds.length; k++) {
+    const c = untypeds[k]![1];
+    if (c.kind === 'UntypedCap' && !c.isDevice && c.sizeBits >= bits && seen++ === skip) return k;
+  }
+  throw new Error(`no RAM untyped of 2^${bits} bytes`);
+}
+
+/** Boots both kernels and makes `n` endpoints in `ceil(n / 256)` CNodes. */
+export function population(n: number, spec: SpecKernel = SPEC): Pair {
+  const p: Pair = { spec: spec.boot(), impl: implKernel().boot() };
+  const cnodes = Math.ceil(n / PER_CNODE);
+  const run = (a: Action): void => {
+    const { result } = stepBoth(p, spec, resolveAction(p.spec, a));
+    if (result !== 'ok') throw new Error(`population setup: ${resolveAction(p.spec, a).text} gave ${result}`);
+  };
+  const forCNodes = untypedSlot(p.spec, 22, 0);
+  const forEndpoints = untypedSlot(p.spec, 22, 1);
+  for (let done = 0; done < cnodes; done += 256) {
+    run(retype(forCNodes, OBJECT_TYPE_NUMBER.CapTable, CNODE_RADIX, null, FIRST_FREE + done, Math.min(256, cnodes - done)));
+  }
+  for (let j = 0; j < cnodes; j++) {
+    run(retype(forEndpoints, OBJECT_TYPE_NUMBER.Endpoint, 0, j, 0, Math.min(PER_CNODE, n - j * PER_CNODE)));
+  }
+  return p;
+}
+
+// A cycle of entries on the endpoint caps of CNode `j` that ends where it started.
+function workload(n: number): Action[] {
+  const cnodes = Math.ceil(n / PER_CNODE);
+  const out: Action[] = [];
+  const spare = 0xff0;
+  for (let c = 0; c < 4; c++) {
+    const j = (c * 7919) % cnodes;
+    const i = (c * 31) % Math.min(PER_CNODE, n);
+    out.push(
+      cnodeOp('CNodeMint', raw(spare), j, raw(i), 5 + c),
+      cnodeOp('CNodeMove', raw(spare + 1), null, raw(spare)),
+      cnodeOp('CNodeCopy', raw(spare + 1), j, raw(i)), // DeleteFirst
+      cnodeOp('CNodeDelete', raw(spare + 1), null, raw(0)),
+      cnodeOp('CNodeCopy', raw(spare + 2), j, raw(i)),
+      cnodeOp('CNodeRevoke', raw(spare + 2), null, raw(0)),
+      cnodeOp('CNodeDelete', raw(spare + 2), null, raw(0)),
+      { t: 'Interrupt', line: null },
+    );
+  }
+  return out;
+}
+
+/** A population with its workload resolved, checked once to agree with the spec. */
+interface Prepared {
+  readonly pair: Pair;
+  readonly start: KernelState;
+  readonly cycle: readonly ResolvedAction[];
+}
+
+function prepare(n: number): Prepared {
+  const pair = population(n);
+  const d = fullDifference(pair.spec, pair.impl.abstract());
+  if (d !== undefined) throw new Error(`population of ${n}: impl differs from spec: ${formatDifference(d)}`);
+  const start = pair.spec;
+  // Resolve the cycle once (it returns the state to `start`, so the words stay right).
+  const cycle: ResolvedAction[] = [];
+  let s = start;
+  for (const a of workload(n)) {
+    const r = resolveAction(s, a);
+    cycle.push(r);
+    s = SPEC.step(applyUserWrites(s, r), r.event).state;
+  }
+  return { pair, start, cycle };
+}
+
+function specEntries(prep: Prepared): (iterations: number) => unknown {
+  let s = prep.start;
+  let i = 0;
+  return (iterations) => {
+    for (let it = 0; it < iterations; it++) {
+      const r = prep.cycle[i]!;
+      s = SPEC.step(applyUserWrites(s, r), r.event).state;
+      i = (i + 1) % prep.cycle.length;
+    }
+    return s;
+  };
+}
+
+function checkedEntries(prep: Prepared): (iterations: number) => unknown {
+  const p = prep.pair;
+  let i = 0;
+  return (iterations) => {
+    for (let it = 0; it < iterations; it++) {
+      const r = prep.cycle[i]!;
+      const { before } = stepBoth(p, SPEC, r);
+      const d = incrementalDifference(before, p.spec, p.impl.view(), [before.curThread, p.spec.curThread]);
+      if (d !== undefined) throw new Error(`checked workload diverged: ${formatDifference(d)}`);
+      i = (i + 1) % prep.cycle.length;
+    }
+    return p.spec;
+  };
+}
+
+/** The kernel suite: metric names `kernel.<name>.ns`. */
+export const kernelSuite: BenchSuite = {
+  name: 'kernel',
+  run(ctx) {
+    ctx.measure('impl.boot', (n) => {
+      let k;
+      for (let i = 0; i < n; i++) k = bootImpl();
+      return k;
+    }, { samples: 30 });
+    ctx.goal('impl.boot', 'median', 200_000, 'boot a fresh impl kernel in ≤ 200 µs');
+    const reference: Record<string, number> = {};
+    for (const n of POPULATIONS) {
+      const prep = prepare(n);
+      const label = n >= 1000 ? `${n / 1000}k` : String(n);
+      ctx.measure(`spec.entry.${label}`, specEntries(prep), { samples: 20 });
+      ctx.measure(`checked.entry.${label}`, checkedEntries(prep), { samples: 20 });
+      ctx.goal(`spec.entry.${label}`, 'median', 20_000, `spec ≥ 50k entries/s at ${label} objects`);
+      ctx.goal(`checked.entry.${label}`, 'median', 50_000, `checked ≥ 20k entries/s at ${label} objects`);
+      // The O(n) parts the engine runs every few steps, for the record.
+      ctx.measure(`abstraction.whole.${label}`, (it) => {
+        let a;
+        for (let i = 0; i < it; i++) a = prep.pair.impl.abstract();
+        return a;
+      }, { samples: 5, warmup: 1, warmupMs: 0 });
+      ctx.measure(`invariants.all.${label}`, (it) => {
+        let v;
+        for (let i = 0; i < it; i++) v = checkInvariants({ ...prep.start });
+        return v;
+      }, { samples: 5, warmup: 1, warmupMs: 0 });
+      if (n === 1_000) {
+        reference['spec'] = measure(specEntries(prep), { samples: 10 }).median;
+        reference['checked'] = measure(checkedEntries(prep), { samples: 10 }).median;
+      }
+      if (n === 100_000) {
+        ctx.goal(`spec.entry.${label}`, 'median', 1.5 * (reference['spec'] ?? Infinity), 'spec entry at 100k objects ≤ 1.5× its cost at 1k');
+        ctx.goal(`checked.entry.${label}`, 'median', 1.5 * (reference['checked'] ?? Infinity), 'checked entry at 100k objects ≤ 1.5× its cost at 1k');
+      }
+    }
+  },
+};

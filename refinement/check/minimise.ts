@@ -1,0 +1,58 @@
+/**
+ * A last shrinking pass after fast-check's: fast-check shrinks an array by shortening it and
+ * by shrinking its elements, but an action in the middle of a trace that the failure does not
+ * need often survives. This pass drops actions one at a time (and the tail after the failing
+ * step) while the trace still fails the same way, so that the printed trace keeps only what
+ * the failure needs. The indices kept go into the replay token, so a replay runs exactly the
+ * minimised trace.
+ *
+ * @module
+ */
+import type { Action } from '../generators/action.js';
+import type { RunFailure, RunResult } from './run.js';
+
+/**
+ * What must stay the same for a smaller trace to count as the same failure: the kind and, for
+ * a divergence, the shape of the path to the first difference (map keys left out, since
+ * dropping an action moves objects), for an invariant its name, for a panic its message.
+ */
+export function failureSignature(f: RunFailure): string {
+  if (f.kind === 'divergence' && f.difference !== undefined) {
+    // The per-step comparison groups the global fields under `globals`; the whole-state one
+    // does not: both name the same field.
+    const path = f.difference.path[0]?.kind === 'field' && f.difference.path[0].name === 'globals' ? f.difference.path.slice(1) : f.difference.path;
+    const shape = path.map((s) => (s.kind === 'field' ? `.${s.name}` : s.kind === 'index' ? '[i]' : '[k]')).join('');
+    return `divergence ${shape}`;
+  }
+  if (f.kind === 'invariant') return `invariant ${f.violations?.[0]?.invariant ?? f.message}`;
+  return `${f.kind} ${f.side} ${f.message.replace(/0x[0-9a-f]+/g, '0x…')}`;
+}
+
+/**
+ * The indices of `actions` a smaller trace that fails like `first` keeps (ascending), found
+ * greedily; `run` runs a trace. At most `budget` runs are spent.
+ */
+export function minimise(actions: readonly Action[], first: RunResult, run: (a: readonly Action[]) => RunResult, budget = 400): number[] {
+  const f = first.failure;
+  if (f === undefined) return actions.map((_a, i) => i);
+  const signature = failureSignature(f);
+  let kept = actions.map((_a, i) => i).slice(0, Math.max(f.step, 0) + 1);
+  let runs = 0;
+  const failsAlike = (indices: readonly number[]): boolean => {
+    runs++;
+    const r = run(indices.map((i) => actions[i]!));
+    return r.failure !== undefined && failureSignature(r.failure) === signature;
+  };
+  let changed = true;
+  while (changed && runs < budget) {
+    changed = false;
+    for (let j = kept.length - 1; j >= 0 && runs < budget; j--) {
+      const candidate = kept.filter((_i, x) => x !== j);
+      if (candidate.length > 0 && failsAlike(candidate)) {
+        kept = candidate;
+        changed = true;
+      }
+    }
+  }
+  return kept;
+}
