@@ -240,8 +240,8 @@ export const PADDR_USER_DEVICE_TOP = 2 ** 32;
 export const PD_ASID_SLOT = 0xff000000 >>> 20;
 /** `CPSR_IDLETHREAD` (`PMASK_FIRQ | PMODE_SYSTEM | PMASK_ASYNC_ABORT`): the idle thread's CPSR. */
 export const CPSR_IDLE_THREAD = 0x15f;
-/** `DSCHED_MAX_DURATION` (2^56 − 1 ticks; as a JS number it rounds to 2^56). */
-export const DSCHED_MAX_DURATION = 2 ** 56 - 1;
+/** `DSCHED_MAX_DURATION`: 2^56 − 1 ticks, the duration of boot's single domain-schedule entry. */
+export const DSCHED_MAX_DURATION = (1n << 56n) - 1n;
 
 /**
  * Where the kernel ELF sits in physical memory and where its statically allocated objects

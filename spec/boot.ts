@@ -74,7 +74,7 @@ function extraBootInfo(dtb: Uint8Array): Uint8Array {
 
 /** The domain schedule after boot: domain 0 for the longest time, then end markers. */
 function initialDomainSchedule(): DomainScheduleEntry[] {
-  return Array.from({ length: NUM_DOMAIN_SCHEDULES }, (_, i) => ({ domain: 0, duration: i === 0 ? DSCHED_MAX_DURATION : 0 }));
+  return Array.from({ length: NUM_DOMAIN_SCHEDULES }, (_, i) => ({ domain: 0, duration: i === 0 ? DSCHED_MAX_DURATION : 0n }));
 }
 
 /**

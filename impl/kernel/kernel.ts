@@ -173,21 +173,21 @@ export class Kernel {
     cteWriteCap(this.mem, cte, w0, w1);
   }
 
-  /** `ksDomainTime` as a number (exact below 2^53). */
-  get ksDomainTime(): number {
-    return this.ksDomainTimeHi * 2 ** 32 + this.ksDomainTimeLo;
+  /** `ksDomainTime`, the 64-bit tick count, exactly (a bigint: durations reach 2^56 − 1). */
+  get ksDomainTime(): bigint {
+    return (BigInt(this.ksDomainTimeHi) << 32n) | BigInt(this.ksDomainTimeLo);
   }
 
-  /** Sets `ksDomainTime` from a number of ticks (0 .. 2^53). */
-  setDomainTime(ticks: number): void {
-    this.ksDomainTimeHi = Math.floor(ticks / 2 ** 32) >>> 0;
-    this.ksDomainTimeLo = ticks >>> 0;
+  /** Sets `ksDomainTime` to `ticks` (below 2^64). */
+  setDomainTime(ticks: bigint): void {
+    this.ksDomainTimeHi = Number((ticks >> 32n) & 0xffffffffn);
+    this.ksDomainTimeLo = Number(ticks & 0xffffffffn);
   }
 
-  /** Sets domain-schedule entry `i` to (domain, duration); duration below 2^53 (use the words for more). */
-  setDomainScheduleEntry(i: number, domain: number, duration: number): void {
-    this.ksDomSchedule[2 * i] = duration >>> 0;
-    this.ksDomSchedule[2 * i + 1] = ((domain & 0xff) << 24 | (Math.floor(duration / 2 ** 32) & 0xffffff)) >>> 0;
+  /** Sets domain-schedule entry `i` to (domain, duration); the duration has 56 bits. */
+  setDomainScheduleEntry(i: number, domain: number, duration: bigint): void {
+    this.ksDomSchedule[2 * i] = Number(duration & 0xffffffffn);
+    this.ksDomSchedule[2 * i + 1] = ((domain & 0xff) << 24 | Number((duration >> 32n) & 0xffffffn)) >>> 0;
   }
 
   /** `dschedule_domain(ksDomSchedule[i])`. */
@@ -195,8 +195,8 @@ export class Kernel {
     return (this.ksDomSchedule[2 * i + 1] ?? 0) >>> 24;
   }
 
-  /** `dschedule_duration(ksDomSchedule[i])` as a number (exact below 2^53). */
-  domainScheduleDuration(i: number): number {
-    return ((this.ksDomSchedule[2 * i + 1] ?? 0) & 0xffffff) * 2 ** 32 + (this.ksDomSchedule[2 * i] ?? 0);
+  /** `dschedule_duration(ksDomSchedule[i])`, exactly. */
+  domainScheduleDuration(i: number): bigint {
+    return (BigInt((this.ksDomSchedule[2 * i + 1] ?? 0) & 0xffffff) << 32n) | BigInt(this.ksDomSchedule[2 * i] ?? 0);
   }
 }

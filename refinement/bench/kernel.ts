@@ -38,10 +38,12 @@ const FIRST_FREE = 0x100;
 
 const raw = (k: number, depth: 'exact' | number = 'exact'): SlotChoice => ({ how: 'raw', k, depth });
 
+// `nodeIndex` j names the j-th populated CNode (the (j+1)-th CNode cap of the root CNode, after
+// the root CNode's own cap in slot 2).
 function retype(untyped: number, type: number, sizeBits: number, nodeIndex: number | null, offset: number, count: number): RetypeAction {
   return {
     t: 'Retype', syscall: 'SysCall', untyped: { how: 'untyped', k: untyped }, type, sizeBits, root: { how: 'root' },
-    node: nodeIndex === null ? { how: 'self' } : { how: 'cnode', k: nodeIndex, depth: 'exact' },
+    node: nodeIndex === null ? { how: 'self' } : { how: 'cnode', k: nodeIndex + 1, depth: 'exact' },
     offset: { how: 'raw', k: offset }, count, shortBy: 0, noExtraCaps: false, pendingIRQ: null,
   };
 }
@@ -49,7 +51,7 @@ function retype(untyped: number, type: number, sizeBits: number, nodeIndex: numb
 function cnodeOp(label: CNodeLabel, dest: SlotChoice, srcRoot: number | null, src: SlotChoice, data = 0): CNodeAction {
   return {
     t: 'CNode', syscall: 'SysCall', label, node: { how: 'root' }, dest,
-    srcRoot: srcRoot === null ? { how: 'root' } : { how: 'cnode', k: srcRoot }, src,
+    srcRoot: srcRoot === null ? { how: 'root' } : { how: 'cnode', k: srcRoot + 1 }, src,
     pivotRoot: { how: 'root' }, pivot: raw(0), rights: 0xf, data, data2: 0, shortBy: 0, noExtraCaps: false, pendingIRQ: null,
   };
 }

@@ -57,9 +57,9 @@ function signalIRQHandler(s: KernelState, irq: number): KernelState {
 export function timerTick(s: KernelState): KernelState {
   const s1 = tickTimeSlice(s);
   if (NUM_DOMAINS <= 1) return s1;
-  if (s1.domainTime <= 0) throw new KernelPanic('timer tick with no domain time left');
-  const s2 = { ...s1, domainTime: s1.domainTime - 1 };
-  return s2.domainTime === 0 ? rescheduleRequired(s2) : s2;
+  if (s1.domainTime <= 0n) throw new KernelPanic('timer tick with no domain time left');
+  const s2 = { ...s1, domainTime: s1.domainTime - 1n };
+  return s2.domainTime === 0n ? rescheduleRequired(s2) : s2;
 }
 
 function tickTimeSlice(s: KernelState): KernelState {

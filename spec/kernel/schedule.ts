@@ -8,7 +8,7 @@
  * @module
  */
 import { MAX_PRIO } from '../../abi/config.js';
-import type { KernelState } from '../state/kernel-state.js';
+import type { DomainScheduleEntry, KernelState } from '../state/kernel-state.js';
 import { runnable } from '../state/thread.js';
 import { getTCB, getTCBOpt } from './kheap.js';
 import { KernelPanic } from './panic.js';
@@ -39,13 +39,13 @@ export function switchToIdleThread(s: KernelState): KernelState {
  * marker, and restarts the work-unit count. @see l4v next_domain
  */
 export function nextDomain(s: KernelState): KernelState {
-  const entry = (i: number): { domain: number; duration: number } => {
+  const entry = (i: number): DomainScheduleEntry => {
     const e = s.domainList[i];
     if (e === undefined) throw new KernelPanic(`next_domain: no schedule entry ${i}`);
     return e;
   };
   const inc = s.domainIndex + 1;
-  const atEnd = entry(inc).domain === 0 && entry(inc).duration === 0;
+  const atEnd = entry(inc).domain === 0 && entry(inc).duration === 0n;
   const index = atEnd ? s.domainStartIndex : inc;
   const e = entry(index);
   return { ...s, domainIndex: index, curDomain: e.domain, domainTime: e.duration, workUnitsCompleted: 0 };
@@ -80,7 +80,7 @@ export function isHighestPrio(s: KernelState, domain: number, prio: number): boo
  * @see l4v schedule_choose_new_thread
  */
 export function scheduleChooseNewThread(s: KernelState): KernelState {
-  const s1 = s.domainTime === 0 ? nextDomain(s) : s;
+  const s1 = s.domainTime === 0n ? nextDomain(s) : s;
   return setSchedulerAction(chooseThread(s1), { kind: 'ResumeCurrentThread' });
 }
 

@@ -19,8 +19,8 @@ export type SchedulerAction =
 export interface DomainScheduleEntry {
   /** The domain. */
   readonly domain: number;
-  /** Ticks; 0 only in the end marker. */
-  readonly duration: number;
+  /** Ticks (56 bits in seL4, so a bigint); 0 only in the end marker. */
+  readonly duration: bigint;
 }
 
 /** What an interrupt line is used for (l4v `irq_state`). */
@@ -83,7 +83,7 @@ export interface KernelState {
   /** `cur_domain`. */
   readonly curDomain: number;
   /** `domain_time`: ticks left in the current domain. */
-  readonly domainTime: number;
+  readonly domainTime: bigint;
   /** `domain_list`: the domain schedule, ending in an end marker `(0, 0)`. */
   readonly domainList: readonly DomainScheduleEntry[];
   /** `domain_index`. */

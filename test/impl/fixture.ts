@@ -93,8 +93,8 @@ export function makeKernel(): Kernel {
   const root = initTCB(k, FX.rootTCBObject, 255, THREAD_STATE_RUNNING);
   k.ksIdleThread = initTCB(k, FX.idleTCBObject, 0, THREAD_STATE_IDLE);
   k.ksCurThread = root;
-  k.setDomainScheduleEntry(0, 0, 2 ** 40);
-  k.setDomainTime(2 ** 40);
+  k.setDomainScheduleEntry(0, 0, 1n << 40n);
+  k.setDomainTime(1n << 40n);
   k.intStateIRQNode = FX.irqNode;
   setIRQState(k, IRQ_TIMER, FX.timerIRQ);
   writeOriginal(k, rootSlot(SLOT.tcb), C.threadCapNew(cap, root));

@@ -133,7 +133,7 @@ describe('the default sabre boot', () => {
     expect(S.domainTime).toBe(DSCHED_MAX_DURATION);
     expect(S.domainList.length).toBe(NUM_DOMAIN_SCHEDULES);
     expect(S.domainList[0]).toEqual({ domain: 0, duration: DSCHED_MAX_DURATION });
-    expect(S.domainList.slice(1).every((e) => e.domain === 0 && e.duration === 0)).toBe(true);
+    expect(S.domainList.slice(1).every((e) => e.domain === 0 && e.duration === 0n)).toBe(true);
     expect(S.workUnitsCompleted).toBe(0);
   });
 

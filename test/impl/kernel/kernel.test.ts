@@ -90,7 +90,7 @@ describe('callKernel', () => {
     k.callKernel({ kind: 'Interrupt' });
     expect(k.mem.read32(k.ksCurThread + 128)).toBe(4);
     expect(k.irq.isActive(FX.timerIRQ)).toBe(false);
-    expect(k.ksDomainTime).toBe(2 ** 40 - 1);
+    expect(k.ksDomainTime).toBe((1n << 40n) - 1n);
   });
 
   it('a Recv on a non-endpoint cap is a cap fault in the receive phase', () => {
@@ -120,7 +120,7 @@ describe('preemption', () => {
     expect(tcbGetState(k.mem, root)).toBe(THREAD_STATE_RUNNING);
     expect(k.getRegister(root, Reg.NextIP)).toBe(0x1234); // restarted
     expect(k.mem.read32(root + 128)).toBe(5); // the tick found the thread in Restart: no slice used
-    expect(k.ksDomainTime).toBe(2 ** 40 - 1); // but the tick was handled
+    expect(k.ksDomainTime).toBe((1n << 40n) - 1n); // but the tick was handled
     expect(k.ksWorkUnitsCompleted).toBe(0);
     // again: the rest goes
     invoke(k, SLOT.cnode, { label: LABEL.CNodeRevoke, mrs: [SLOT.ep, 32] });

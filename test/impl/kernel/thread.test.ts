@@ -69,16 +69,16 @@ describe('schedule', () => {
   });
   it('the domain schedule advances when the domain time runs out', () => {
     const k = makeKernel();
-    k.setDomainScheduleEntry(0, 0, 1);
-    k.setDomainScheduleEntry(1, 3, 2);
-    k.setDomainTime(1);
+    k.setDomainScheduleEntry(0, 0, 1n);
+    k.setDomainScheduleEntry(1, 3, 2n);
+    k.setDomainTime(1n);
     timerTick(k);
     schedule(k);
     expect(k.ksCurDomain).toBe(3);
-    expect(k.ksDomainTime).toBe(2);
+    expect(k.ksDomainTime).toBe(2n);
     expect(k.ksDomScheduleIdx).toBe(1);
     expect(k.ksCurThread).toBe(k.ksIdleThread);
-    k.setDomainTime(0);
+    k.setDomainTime(0n);
     k.ksSchedulerAction = SCHEDULER_ACTION_CHOOSE_NEW_THREAD;
     schedule(k); // end marker at 2: back to the start
     expect(k.ksDomScheduleIdx).toBe(0);

@@ -41,7 +41,7 @@ describe('preemption points', () => {
     // The timer interrupt was taken: the line consumed, one tick off the domain time; the time
     // slice is unchanged, as the thread was in Restart (not Running) during the tick.
     expect(s1.machine.irqPending).toEqual([]);
-    expect(s1.domainTime).toBe(99);
+    expect(s1.domainTime).toBe(99n);
     expect(getTCB(s1, A.rootTCB).timeSlice).toBe(5);
     // The caller restarts its system call: NextIP = FaultIP, no reply written.
     const t = getTCB(s1, A.rootTCB);

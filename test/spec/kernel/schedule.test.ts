@@ -68,11 +68,11 @@ describe('choose_thread and the scheduler action', () => {
   });
 
   test('next_domain wraps at the end marker to the start index', () => {
-    const s = { ...s0, domainList: [{ domain: 2, duration: 7 }, { domain: 5, duration: 9 }, { domain: 0, duration: 0 }], domainIndex: 0 };
+    const s = { ...s0, domainList: [{ domain: 2, duration: 7n }, { domain: 5, duration: 9n }, { domain: 0, duration: 0n }], domainIndex: 0 };
     const a = nextDomain(s);
-    expect([a.domainIndex, a.curDomain, a.domainTime]).toEqual([1, 5, 9]);
+    expect([a.domainIndex, a.curDomain, a.domainTime]).toEqual([1, 5, 9n]);
     const b = nextDomain(a);
-    expect([b.domainIndex, b.curDomain, b.domainTime]).toEqual([0, 2, 7]);
+    expect([b.domainIndex, b.curDomain, b.domainTime]).toEqual([0, 2, 7n]);
   });
 
   test('activate_thread of a blocked current thread is a contradiction', () => {
@@ -92,7 +92,7 @@ describe('interrupts and the timer', () => {
   test('a timer tick shortens the time slice and the domain time, and is consumed', () => {
     const r = step(pending(s0, [40, TIMER_IRQ]), { kind: 'Interrupt' });
     expect(getTCB(r.state, A.rootTCB).timeSlice).toBe(TIME_SLICE - 1);
-    expect(r.state.domainTime).toBe(99);
+    expect(r.state.domainTime).toBe(99n);
     expect(r.state.machine.irqPending).toEqual([40]);
     expect(r.outcome).toEqual({ entry: 'Interrupt', result: 'ok' });
   });
@@ -108,9 +108,9 @@ describe('interrupts and the timer', () => {
   });
 
   test('the last tick of a domain moves to the next domain', () => {
-    const s = { ...pending(s0, [TIMER_IRQ]), domainTime: 1, domainList: [{ domain: 0, duration: 3 }, { domain: 1, duration: 4 }, { domain: 0, duration: 0 }] };
+    const s = { ...pending(s0, [TIMER_IRQ]), domainTime: 1n, domainList: [{ domain: 0, duration: 3n }, { domain: 1, duration: 4n }, { domain: 0, duration: 0n }] };
     const r = step(s, { kind: 'Interrupt' });
-    expect([r.state.curDomain, r.state.domainIndex, r.state.domainTime]).toEqual([1, 1, 4]);
+    expect([r.state.curDomain, r.state.domainIndex, r.state.domainTime]).toEqual([1, 1, 4n]);
     expect(r.state.curThread).toBe(A.idleTCB);
     expect(r.state.readyQueues.get(255)).toEqual([A.rootTCB]);
   });
