@@ -12,7 +12,9 @@ import type { KernelState } from '../../state/kernel-state.js';
 import type { KernelObject } from '../../state/object.js';
 import { clearMemory, zeroMemory } from './clear-memory.js';
 import { defaultObject, isFrameType, objBitsAPI } from './default-object.js';
+import { setObject } from '../../kernel/kheap.js';
 import { KernelPanic } from '../../kernel/panic.js';
+import { noteObjectsChanged } from '../../kernel/ref-index.js';
 
 /** Index of the first page-directory entry of the kernel window (`kernel_base >> 20`). */
 export const KERNEL_PD_INDEX = USER_TOP / 2 ** 20;
@@ -47,6 +49,7 @@ export function retypeRegion(
   const kheap = s.kheap.withMutations((kh) => {
     for (const p of refs) kh.set(p, defaultObject(type, isDevice, userSize, s.curDomain));
   });
+  noteObjectsChanged(s.kheap, kheap, refs);
   return { state: { ...s, kheap }, refs };
 }
 
@@ -63,7 +66,7 @@ export function copyGlobalMappings(s: KernelState, pd: number): KernelState {
     const pde = globalPD.entries.get(i);
     entries = pde === undefined ? entries.delete(i) : entries.set(i, pde);
   }
-  return { ...s, kheap: s.kheap.set(pd, { ...target, entries }) };
+  return setObject(s, pd, { ...target, entries });
 }
 
 type PageDirectory = Extract<KernelObject, { kind: 'PageDirectory' }>;
@@ -101,14 +104,18 @@ export function detype(s: KernelState, ptr: number, bits: number): KernelState {
   // Objects are at least 16 bytes and naturally aligned: probe every 16-byte address of a
   // small region, or scan the heap when it holds fewer objects than that.
   const probes = 2 ** bits / 16;
+  const gone: number[] = [];
   const kheap = s.kheap.withMutations((kh) => {
     if (probes <= s.kheap.size) {
-      for (let a = ptr; a < end; a += 16) kh.delete(a);
+      for (let a = ptr; a < end; a += 16) if (kh.has(a)) gone.push(a);
     } else {
-      for (const a of s.kheap.keys()) if (a >= ptr && a < end) kh.delete(a);
+      for (const a of s.kheap.keys()) if (a >= ptr && a < end) gone.push(a);
     }
+    for (const a of gone) kh.delete(a);
   });
-  return kheap === s.kheap ? s : { ...s, kheap };
+  if (kheap === s.kheap) return s;
+  noteObjectsChanged(s.kheap, kheap, gone);
+  return { ...s, kheap };
 }
 
 /**
