@@ -33,7 +33,7 @@ export type InvokeSyscall = 'SysCall' | 'SysSend' | 'SysNBSend';
  */
 export interface SlotChoice {
   /** How the slot is chosen. */
-  readonly how: 'empty' | 'full' | 'untyped' | 'cnode' | 'endpoint' | 'parent' | 'most-children' | 'largest-cnode' | 'raw';
+  readonly how: 'empty' | 'full' | 'untyped' | 'cnode' | 'endpoint' | 'parent' | 'most-children' | 'largest-cnode' | 'badged' | 'raw';
   /** The k of "k-th", or the raw index. */
   readonly k: number;
   /** The lookup depth. */

@@ -33,12 +33,13 @@ const depth: fc.Arbitrary<'exact' | number> = fc.oneof(
 );
 
 /** Slot choices: mostly `mostly`, sometimes the opposite (a near miss) or a raw index. */
-function slot(mostly: SlotChoice['how'], also: SlotChoice['how'] | null = null): fc.Arbitrary<SlotChoice> {
+function slot(mostly: SlotChoice['how'], also: SlotChoice['how'] | null = null, rarely: SlotChoice['how'] | null = null): fc.Arbitrary<SlotChoice> {
   const other = mostly === 'empty' ? 'full' : 'empty';
   return fc.record({
     how: fc.oneof(
       { weight: 16, arbitrary: fc.constant(mostly) },
       { weight: also === null ? 0 : 10, arbitrary: fc.constant(also ?? mostly) },
+      { weight: rarely === null ? 0 : 4, arbitrary: fc.constant(rarely ?? mostly) },
       { weight: 2, arbitrary: fc.constant(other) },
       { weight: 1, arbitrary: fc.constant('raw' as const) },
     ),
@@ -117,7 +118,8 @@ export function cnodeAction(label: CNodeLabel): fc.Arbitrary<CNodeAction> {
     node: invokedNode,
     dest: slot(...DEST_MOSTLY[label]),
     srcRoot: nodeChoice,
-    src: slot('full', SRC_ALSO[label] ?? null),
+    // A badged endpoint or notification as the source: Mint and Mutate must refuse to re-badge it.
+    src: slot('full', SRC_ALSO[label] ?? null, 'badged'),
     pivotRoot: nodeChoice,
     pivot: slot('full'),
     rights,

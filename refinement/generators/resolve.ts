@@ -161,12 +161,28 @@ function slotWords(s: KernelState, v: CSpaceView, node: NodeRef, c: SlotChoice, 
       case 'largest-cnode':
         ofKind = best(allowed, cnodeSize);
         break;
+      case 'badged': {
+        // Badged endpoint and notification caps; while none exists, the unbadged ones a
+        // Mint turns into them.
+        const badged = allowed.filter((i) => isBadged(cnode.slots.get(i)!));
+        ofKind = badged.length > 0 ? badged : allowed.filter((i) => isSignalling(cnode.slots.get(i)!));
+        break;
+      }
       default:
         ofKind = kind === undefined ? allowed : allowed.filter((i) => cnode.slots.get(i)!.kind === kind);
     }
     j = kth(ofKind, c.k) ?? kth(allowed, c.k) ?? kthEmpty(cnode, c.k);
   }
   return { index: indexWord(cap, j), depth };
+}
+
+function isSignalling(cap: Cap): boolean {
+  return cap.kind === 'EndpointCap' || cap.kind === 'NotificationCap';
+}
+
+// An endpoint or notification cap that carries a badge: re-minting it must fail.
+function isBadged(cap: Cap): boolean {
+  return isSignalling(cap) && cap.badge !== 0;
 }
 
 // The elements scoring highest (above zero) by `score`.
