@@ -176,7 +176,7 @@ function slotWords(s: KernelState, v: CSpaceView, node: NodeRef, c: SlotChoice, 
   return { index: indexWord(cap, j), depth };
 }
 
-function isSignalling(cap: Cap): boolean {
+function isSignalling(cap: Cap): cap is Extract<Cap, { kind: 'EndpointCap' | 'NotificationCap' }> {
   return cap.kind === 'EndpointCap' || cap.kind === 'NotificationCap';
 }
 
