@@ -7,6 +7,7 @@
  */
 import { encodePde, encodePte, type MappingAttributes } from '../../hardware/descriptors.js';
 import { IMX6_RAM_BASE, PhysicalMemory } from '../../hardware/memory.js';
+import { Machine } from '../../hardware/machine.js';
 import { Translation, translate } from '../../hardware/mmu.js';
 import { Tlb } from '../../hardware/tlb.js';
 import type { BenchSuite } from './harness.js';
@@ -49,6 +50,11 @@ export const hardwareSuite: BenchSuite = {
       for (let i = 0; i < n; i++) m = new PhysicalMemory({ ramSize: 0x10000000 });
       return m;
     });
+    ctx.measure('machine.full.create.1GiB', (n) => {
+      let m: Machine | undefined;
+      for (let i = 0; i < n; i++) m = new Machine();
+      return m;
+    });
     ctx.measure('tlb.create', (n) => {
       let t: Tlb | undefined;
       for (let i = 0; i < n; i++) t = new Tlb();
@@ -56,6 +62,8 @@ export const hardwareSuite: BenchSuite = {
     });
     ctx.goal('machine.create.1GiB', 'median', 50_000, 'a fresh 1 GiB machine (Sabre Lite) in ≤ 50 µs');
     ctx.goal('machine.create.256MiB', 'median', 50_000, 'a fresh 256 MiB machine in ≤ 50 µs');
+    ctx.goal('machine.full.create.1GiB', 'median', 50_000,
+      'a whole fresh machine (RAM, CPU, GIC, TLB, timers, UART) in ≤ 50 µs');
 
     const mem = userMachine();
     ctx.measure('memory.read32', (n) => {
