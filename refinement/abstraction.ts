@@ -82,6 +82,11 @@ export class ImplView implements AbstractView {
     return globalsOf(this.k);
   }
 
+  /** @inheritDoc */
+  globalField<K extends keyof Globals>(field: K): Globals[K] {
+    return globalFieldOf(this.k, field);
+  }
+
   /** The slot whose CTE is at `cte`: a CNode slot or one of a TCB's five. */
   slotOf(cte: number): CSlot | undefined {
     const tcb = cte - (cte % 512);
@@ -180,6 +185,46 @@ function asidMap(k: Kernel): PMap<number, { readonly hwASID: number; readonly pd
       }
     });
   });
+}
+
+/** One global field of the implementation kernel, abstractly, computing only that field. */
+export function globalFieldOf<K extends keyof Globals>(k: Kernel, field: K): Globals[K] {
+  return globalField(k, field) as Globals[K];
+}
+
+function globalField(k: Kernel, field: keyof Globals): Globals[keyof Globals] {
+  switch (field) {
+    case 'curThread':
+      return k.ksCurThread - TCB_OFFSET;
+    case 'idleThread':
+      return k.ksIdleThread - TCB_OFFSET;
+    case 'schedulerAction':
+      return schedulerAction(k);
+    case 'readyQueues':
+      return readyQueues(k);
+    case 'curDomain':
+      return k.ksCurDomain;
+    case 'domainTime':
+      return k.ksDomainTime;
+    case 'domainIndex':
+      return k.ksDomScheduleIdx;
+    case 'domainStartIndex':
+      return k.ksDomScheduleStart;
+    case 'irqNode':
+      return k.intStateIRQNode;
+    case 'workUnitsCompleted':
+      return k.ksWorkUnitsCompleted;
+    case 'irqPending':
+      return pendingIRQs(k);
+    default:
+      return globalsOf(k)[field];
+  }
+}
+
+function pendingIRQs(k: Kernel): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < k.intStateIRQTable.length; i++) if (k.irq.isPending(i)) out.push(i);
+  return out;
 }
 
 /** The global fields of the implementation kernel, abstractly. */

@@ -255,6 +255,7 @@ function render(v: unknown, depth: number): string {
   if (v === null) return 'null';
   if (typeof v === 'number') return Number.isInteger(v) && v >= 0x1000 ? `0x${v.toString(16)}` : String(v);
   if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'bigint') return v >= 0x1000n ? `0x${v.toString(16)}` : String(v);
   if (typeof v !== 'object') return String(v);
   if (depth === 0) return '…';
   if (isPMap(v) || v instanceof Map) return renderMap(v as unknown as Keyed, depth);

@@ -10,7 +10,7 @@ import type { KernelState } from '../../spec/state/kernel-state.js';
 import type { CNode } from '../../spec/state/object.js';
 import { changedElements, changedKeys } from '../changed-keys.js';
 import { ABSENT, compareKeys, field, firstDifference, key, type Difference } from '../diff.js';
-import type { AbstractView } from './kernel-under-test.js';
+import type { AbstractView, Globals } from './kernel-under-test.js';
 import { globalsOf } from './spec-instance.js';
 
 /**
@@ -47,15 +47,30 @@ export function incrementalDifference(
   alsoObjects: readonly number[],
 ): Difference | undefined {
   return (
-    globalsDifference(after, view) ??
+    globalsDifference(before, after, view) ??
     heapDifference(before, after, view, alsoObjects) ??
     cdtDifference(before, after, view) ??
     memoryDifference(before, after, view)
   );
 }
 
-function globalsDifference(after: KernelState, view: AbstractView): Difference | undefined {
-  return firstDifference(globalsOf(after), view.globals(), [field('globals')]);
+// Global fields that are cheap to read from a kernel are compared at every step; the large
+// ones (tables of IRQs, domains, ASIDs) only when the spec step changed them, and otherwise at
+// the whole comparisons.
+const EVERY_STEP: readonly (keyof Globals)[] = [
+  'curThread', 'idleThread', 'schedulerAction', 'curDomain', 'domainTime', 'domainIndex', 'domainStartIndex',
+  'irqNode', 'workUnitsCompleted', 'irqPending', 'readyQueues',
+];
+const WHEN_CHANGED: readonly (keyof Globals)[] = ['domainList', 'irqStates', 'irqMasks', 'arch'];
+
+function globalsDifference(before: KernelState, after: KernelState, view: AbstractView): Difference | undefined {
+  const was = globalsOf(before);
+  const now = globalsOf(after);
+  for (const f of [...EVERY_STEP, ...WHEN_CHANGED.filter((g) => was[g] !== now[g])]) {
+    const d = firstDifference(now[f], view.globalField(f), [field('globals'), field(f)]);
+    if (d !== undefined) return d;
+  }
+  return undefined;
 }
 
 function sorted(keys: Iterable<number>): number[] {

@@ -37,6 +37,8 @@ export interface AbstractView {
   frame(n: number): Uint8Array | undefined;
   /** The global fields. */
   globals(): Globals;
+  /** One global field (cheaper than all of them). */
+  globalField<K extends keyof Globals>(field: K): Globals[K];
 }
 
 /** A booted kernel being checked. */

@@ -17,7 +17,7 @@ import { resolveAction, type ResolvedAction } from '../generators/resolve.js';
 import { checkInvariants, DEFAULT_CONTEXT, type InvariantContext, type Violation } from '../invariants/index.js';
 import { fullDifference, incrementalDifference } from './compare.js';
 import type { KernelInstance, KernelUnderTest } from './kernel-under-test.js';
-import { ipcBufferAddress, withPendingIRQ, withRegister, withUserWords, wordRuns } from './user-context.js';
+import { ipcBufferAddress, withPendingIRQ, withRegisters, withUserWords, wordRuns } from './user-context.js';
 
 /** What a spec kernel entry reports: the entry name and its result (`ok`, an error, ...). */
 export interface StepOutcome {
@@ -49,8 +49,12 @@ export interface RunOptions {
   readonly context?: InvariantContext;
 }
 
-/** What went wrong. */
-export type FailureKind = 'divergence' | 'invariant' | 'panic' | 'not modelled yet' | 'exception';
+/**
+ * What went wrong: the states differ; an invariant fails; a kernel panics (or reaches a later
+ * slice); the implementation's memory has no abstract reading (`abstraction`: a broken MDB
+ * list, an unknown cap tag); or a JS exception escaped a kernel.
+ */
+export type FailureKind = 'divergence' | 'invariant' | 'panic' | 'not modelled yet' | 'abstraction' | 'exception';
 
 /** The first failure of a run. */
 export interface RunFailure {
@@ -103,8 +107,7 @@ function errorText(e: unknown): string {
 
 /** Writes a resolved action's registers, IPC-buffer words and pending line into a spec state. */
 export function applyUserWrites(s: KernelState, r: ResolvedAction): KernelState {
-  let out = s;
-  for (const [reg, v] of r.registers) out = withRegister(out, out.curThread, reg, v);
+  let out = withRegisters(s, s.curThread, r.registers);
   const buf = ipcBufferAddress(out);
   if (buf !== undefined) for (const [off, values] of wordRuns(r.ipcWords)) out = withUserWords(out, buf + off, values);
   if (r.pendingIRQ !== null) out = withPendingIRQ(out, r.pendingIRQ);
@@ -162,7 +165,13 @@ export function runTrace(actions: readonly Action[], opts: RunOptions, observer:
     const last = i === actions.length - 1;
     const full = last || (i + 1) % opts.fullEvery === 0;
     const threads = [before.curThread, after.curThread];
-    const d = full ? undefined : incrementalDifference(before, after, kernel.view(), threads);
+    let d: Difference | undefined;
+    try {
+      d = full ? undefined : incrementalDifference(before, after, kernel.view(), threads);
+    } catch (e) {
+      const kind = e instanceof Error && e.name === 'AbstractionError' ? 'abstraction' : panicKind(e);
+      return { steps, failure: { kind, side: 'kernel', step: i, message: `abstraction: ${errorText(e)}` } };
+    }
     if (d !== undefined) return { steps, failure: divergence(d, i, after, kernel) };
     sinceCheck.push({ state: after, step: i });
     const invariants = last || (i + 1) % opts.invariantsEvery === 0;
@@ -196,7 +205,8 @@ function wholeCheck(spec: KernelState, kernel: KernelInstance, step: number, ctx
     try {
       abs = kernel.abstract();
     } catch (e) {
-      return { kind: panicKind(e) === 'exception' ? 'exception' : 'panic', side: 'kernel', step, message: `abstraction: ${errorText(e)}` };
+      const kind = e instanceof Error && e.name === 'AbstractionError' ? 'abstraction' : panicKind(e);
+      return { kind, side: 'kernel', step, message: `abstraction: ${errorText(e)}` };
     }
     const d = fullDifference(spec, abs);
     if (d !== undefined) return { kind: 'divergence', side: 'both', step, message: formatDifference(d), difference: d, specState: spec, kernelState: abs };

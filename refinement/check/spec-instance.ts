@@ -63,6 +63,7 @@ export function stateView(s: KernelState): AbstractView {
     isOriginal: (key) => s.isOriginalCap.has(key),
     frame: (n) => s.machine.memory.get(n),
     globals: () => globalsOf(s),
+    globalField: (field) => globalsOf(s)[field],
   };
 }
 

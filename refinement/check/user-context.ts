@@ -18,6 +18,15 @@ export function withRegister(s: KernelState, tcb: number, reg: number, value: nu
   return { ...s, kheap: s.kheap.set(tcb, { ...t, context }) };
 }
 
+/** `s` with several saved registers of thread `tcb` set (`[register, value]` pairs), in one update. */
+export function withRegisters(s: KernelState, tcb: number, values: readonly (readonly [number, number])[]): KernelState {
+  const t = s.kheap.get(tcb);
+  if (t?.kind !== 'TCB' || values.length === 0) return s;
+  const context = t.context.slice();
+  for (const [reg, v] of values) context[reg] = v >>> 0;
+  return { ...s, kheap: s.kheap.set(tcb, { ...t, context }) };
+}
+
 /** `s` with consecutive words of user memory from physical address `paddr` on set to `values`. */
 export function withUserWords(s: KernelState, paddr: number, values: readonly number[]): KernelState {
   return storeWords(s, paddr, values);

@@ -8,7 +8,7 @@
  */
 import escapeHtml from 'escape-html';
 import { isMap as isPMap, isSet as isPSet } from 'immutable';
-import { ABSENT, formatPath, valueAtPath, type Path } from '../diff.js';
+import { ABSENT, compareKeys, formatPath, valueAtPath, type Path } from '../diff.js';
 import type { CheckFailure, CheckReport } from '../check.js';
 
 /** Prints a value over several lines, words of 4096 and above in hex, for the side-by-side view. */
@@ -22,12 +22,12 @@ export function prettyValue(v: unknown, indent = ''): string {
   if (typeof v !== 'object') return String(v);
   if (ArrayBuffer.isView(v)) return typedArrayText(v as unknown as ArrayLike<number>);
   if (isPMap(v) || v instanceof Map) {
-    const entries: string[] = [];
+    const entries: [unknown, string][] = [];
     (v as { forEach(f: (x: unknown, k: unknown) => void): void }).forEach((x, k) => {
-      entries.push(`${next}${prettyValue(k)} => ${prettyValue(x, next)}`);
+      entries.push([k, `${next}${typeof k === 'number' ? `0x${k.toString(16)}` : prettyValue(k)} => ${prettyValue(x, next)}`]);
     });
-    entries.sort();
-    return entries.length === 0 ? 'Map{}' : `Map{\n${entries.join(',\n')}\n${indent}}`;
+    entries.sort(([a], [b]) => compareKeys(a, b));
+    return entries.length === 0 ? 'Map{}' : `Map{\n${entries.map(([, t]) => t).join(',\n')}\n${indent}}`;
   }
   if (isPSet(v) || v instanceof Set) {
     const items: string[] = [];
@@ -49,11 +49,21 @@ function typedArrayText(a: ArrayLike<number>): string {
   return `bytes(${a.length}) ${nonZero.length === 0 ? 'all zero' : nonZero.join(' ')}`;
 }
 
-/** The part of the path worth showing whole: up to the object or map entry that differs. */
-export function contextPath(path: Path): Path {
-  const firstKey = path.findIndex((s) => s.kind === 'key');
-  if (firstKey >= 0) return path.slice(0, firstKey + 1);
-  return path.slice(0, Math.max(0, path.length - 1));
+/**
+ * The part of the path worth showing whole on both sides: the innermost record (a cap, an
+ * object, the globals) that holds the difference, rather than a whole map of them.
+ */
+export function contextPath(path: Path, states: readonly unknown[] = []): Path {
+  for (let n = path.length - 1; n >= 1; n--) {
+    const prefix = path.slice(0, n);
+    const values = states.map((st) => valueAtPath(st, prefix)).filter((x) => x !== ABSENT);
+    if (values.length > 0 && values.every(isRecord)) return prefix;
+  }
+  return path;
+}
+
+function isRecord(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !isPMap(v) && !isPSet(v) && !(v instanceof Map) && !(v instanceof Set) && !ArrayBuffer.isView(v);
 }
 
 const STYLE = `
@@ -82,7 +92,7 @@ function failureSection(f: CheckFailure): string {
     `<ol class="trace">${f.trace.map((line, i) => `<li${i === fl.step ? ' class="failing"' : ''}>${escapeHtml(line.replace(/^\s*\d+\.\s*/, ''))}</li>`).join('')}</ol>`,
   ];
   if (fl.difference !== undefined) {
-    const ctx = contextPath(fl.difference.path);
+    const ctx = contextPath(fl.difference.path, [fl.specState, fl.kernelState].filter((x) => x !== undefined));
     const specSide = fl.specState === undefined ? '(not kept)' : prettyValue(valueAtPath(fl.specState, ctx));
     const implSide = fl.kernelState === undefined ? '(could not be abstracted)' : prettyValue(valueAtPath(fl.kernelState, ctx));
     parts.push(

@@ -70,7 +70,9 @@ describe('sel4ts check output', () => {
 
   it('pretty-prints values for the side-by-side view', () => {
     expect(prettyValue({ a: 0x10000000, b: [1, 2] })).toBe('{\n  a: 0x10000000,\n  b: [1, 2]\n}');
-    expect(contextPath([field('kheap'), key(1), field('slots'), key(2)])).toEqual([field('kheap'), key(1)]);
+    const state = { kheap: new Map([[1, { kind: 'CNode', slots: new Map([[2, { kind: 'EndpointCap', badge: 7 }]]) }]]) };
+    const path = [field('kheap'), key(1), field('slots'), key(2), field('badge')];
+    expect(contextPath(path, [state])).toEqual([field('kheap'), key(1), field('slots'), key(2)]);
   });
 });
 
