@@ -139,7 +139,7 @@ function workload(n: number): Action[] {
 }
 
 /** A population with its workload resolved, checked once to agree with the spec. */
-interface Prepared {
+export interface Prepared {
   readonly pair: Pair;
   readonly start: KernelState;
   readonly cycle: readonly ResolvedAction[];
@@ -147,7 +147,7 @@ interface Prepared {
   readonly cycleStates: readonly KernelState[];
 }
 
-function prepare(n: number): Prepared {
+export function prepare(n: number): Prepared {
   const pair = population(n);
   const d = fullDifference(pair.spec, pair.impl.abstract());
   if (d !== undefined) throw new Error(`population of ${n}: impl differs from spec: ${formatDifference(d)}`);
@@ -177,7 +177,7 @@ function kernelPart(s: KernelState): KernelState {
 // Each operation runs whole cycles, so the kernels are back at the population's start
 // state after every batch, and the spec-only, impl-only and checked runs can share them.
 
-function specCycles(prep: Prepared): (cycles: number) => unknown {
+export function specCycles(prep: Prepared): (cycles: number) => unknown {
   return (cycles) => {
     let s = prep.start;
     for (let c = 0; c < cycles; c++) {
