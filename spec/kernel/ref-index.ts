@@ -5,8 +5,9 @@
  *
  * The count is derived data, never part of the state: it is memoised per heap value (a
  * `WeakMap` keyed by the persistent `kheap` map). Writes through `setObject`/`setCap`
- * carry it over to the new heap incrementally; a heap made any other way gets its count
- * rebuilt by one scan on first use. So it is invisible to state equality and to every
+ * carry it over to the new heap incrementally, counting the old heap first if it never was
+ * (so a state that many runs start from, like the booted one, is scanned once, not once per
+ * run); a heap made any other way gets its count rebuilt by one scan on first use. So it is invisible to state equality and to every
  * other module, and never stale: an entry is only ever stored for the exact heap it counts.
  *
  * @module
@@ -21,6 +22,7 @@ import type { KernelObject } from '../state/object.js';
  * ASID-control and SGI caps; the object's address otherwise.
  */
 export function objRefs(cap: Cap): number | null {
+  // A switch, not ts-pattern: this runs for every cap in the heap when the count is rebuilt.
   switch (cap.kind) {
     case 'CNodeCap':
     case 'EndpointCap':
@@ -42,6 +44,10 @@ export function objRefs(cap: Cap): number | null {
     case 'ASIDControlCap':
     case 'SGISignalCap':
       return null;
+    default: {
+      const _exhaustive: never = cap;
+      return _exhaustive;
+    }
   }
 }
 
@@ -88,12 +94,17 @@ function build(heap: Heap): RefCounts {
 
 /** How many slots of the heap hold a cap with the reference `ref`. */
 export function refCount(heap: Heap, ref: string): number {
+  return countsOf(heap).get(ref) ?? 0;
+}
+
+// The count of `heap`, built by one scan the first time it is asked for.
+function countsOf(heap: Heap): RefCounts {
   let c = counts.get(heap);
   if (c === undefined) {
     c = build(heap);
     counts.set(heap, c);
   }
-  return c.get(ref) ?? 0;
+  return c;
 }
 
 /**
@@ -101,8 +112,8 @@ export function refCount(heap: Heap, ref: string): number {
  * one address replaced: the caps of `oldObj` leave, those of `newObj` arrive.
  */
 export function noteObjectReplaced(before: Heap, after: Heap, oldObj: KernelObject | undefined, newObj: KernelObject): void {
-  const c = counts.get(before);
-  if (c === undefined || counts.has(after)) return;
+  if (counts.has(after)) return;
+  const c = countsOf(before);
   if (oldObj?.kind === 'CNode' && newObj.kind === 'CNode' && oldObj.slots === newObj.slots) return void counts.set(after, c);
   if (oldObj?.kind === 'TCB' && newObj.kind === 'TCB' && oldObj.caps === newObj.caps) return void counts.set(after, c);
   let next = c;
@@ -113,8 +124,7 @@ export function noteObjectReplaced(before: Heap, after: Heap, oldObj: KernelObje
 
 /** Carries the count from `before` to `after`, where one slot's cap changed from `oldCap` to `newCap`. */
 export function noteCapReplaced(before: Heap, after: Heap, oldCap: Cap, newCap: Cap): void {
-  const c = counts.get(before);
-  if (c === undefined) return;
+  const c = countsOf(before);
   counts.set(after, adjust(adjust(c, oldCap, -1), newCap, +1));
 }
 
@@ -124,8 +134,8 @@ export function noteCapReplaced(before: Heap, after: Heap, oldCap: Cap, newCap: 
  * batch). Without this call the count of `after` is rebuilt on first use.
  */
 export function noteObjectsChanged(before: Heap, after: Heap, addresses: Iterable<number>): void {
-  const c = counts.get(before);
-  if (c === undefined || counts.has(after)) return;
+  if (counts.has(after)) return;
+  const c = countsOf(before);
   let next = c;
   for (const a of addresses) {
     for (const cap of capsOf(before.get(a))) next = adjust(next, cap, -1);
