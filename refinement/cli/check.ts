@@ -36,7 +36,7 @@ export interface CheckCommandOptions {
 }
 
 /** Default number of traces (keep in step with the help text in `main.ts`). */
-export const DEFAULT_RUNS = 400;
+export const DEFAULT_RUNS = 500;
 
 function int(s: string | undefined, what: string): number | undefined {
   if (s === undefined) return undefined;

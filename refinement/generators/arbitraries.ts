@@ -106,7 +106,7 @@ const SRC_ALSO: Partial<Record<CNodeLabel, SlotChoice['how']>> = { CNodeCopy: 'm
 /** Revoke and Delete raise the timer line more often, to be preempted. */
 const preemptible = fc.oneof(
   { weight: 1, arbitrary: fc.constant(null) },
-  { weight: 1, arbitrary: fc.constant(TIMER_IRQ) },
+  { weight: 2, arbitrary: fc.constant(TIMER_IRQ) },
 );
 
 /** A CNode invocation of `label`. */
@@ -281,7 +281,7 @@ function labelWeight(label: CNodeLabel): number {
       return 2;
     case 'CNodeRevoke':
     case 'CNodeDelete':
-      return 1.4;
+      return 1.8;
     case 'CNodeSaveCaller':
     case 'CNodeCancelBadgedSends':
       return 0.8;

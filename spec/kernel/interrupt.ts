@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { match } from 'ts-pattern';
 import { MAX_IRQ, NUM_DOMAINS, TIME_SLICE } from '../../abi/config.js';
 import type { KernelState } from '../state/kernel-state.js';
 import { getCap } from './cspace-access.js';
@@ -30,16 +31,14 @@ export function maybeHandleInterrupt(s: KernelState, inKernel: boolean): KernelS
  */
 export function handleInterrupt(s: KernelState, irq: number): KernelState {
   if (irq > MAX_IRQ) return maskInterrupt(s, true, irq);
-  switch (getIRQState(s, irq)) {
-    case 'IRQSignal':
-      return maskInterrupt(signalIRQHandler(s, irq), true, irq);
-    case 'IRQTimer':
-      return timerTick(s);
-    case 'IRQReserved':
-      return s;
-    case 'IRQInactive':
+  return match(getIRQState(s, irq))
+    .with('IRQSignal', () => maskInterrupt(signalIRQHandler(s, irq), true, irq))
+    .with('IRQTimer', () => timerTick(s))
+    .with('IRQReserved', () => s)
+    .with('IRQInactive', () => {
       throw new KernelPanic(`interrupt from inactive line ${irq}`);
-  }
+    })
+    .exhaustive();
 }
 
 /** Signals the notification in an IRQ's handler slot, if it is one the kernel may send to. */

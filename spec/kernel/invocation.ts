@@ -69,6 +69,7 @@ export function decodeInvocation(
   cap: Cap,
   excaps: readonly ExtraCap[],
 ): Result<Invocation, SyscallError> {
+  // A switch, not ts-pattern: this runs on every invocation (hot path).
   switch (cap.kind) {
     case 'EndpointCap':
       if (!cap.rights.write) return err({ kind: 'InvalidCapability', index: 0 });
@@ -110,6 +111,10 @@ export function decodeInvocation(
     case 'NullCap':
     case 'Zombie':
       return err({ kind: 'InvalidCapability', index: 0 });
+    default: {
+      const _exhaustive: never = cap;
+      return _exhaustive;
+    }
   }
 }
 
@@ -118,10 +123,15 @@ export function decodeInvocation(
  * this slice). @see l4v perform_invocation
  */
 export function performInvocation(s: KernelState, inv: Invocation): Preemptible & { readonly reply: readonly number[] } {
+  // A switch, not ts-pattern: this runs on every invocation (hot path).
   switch (inv.kind) {
     case 'InvokeCNode':
       return { ...invokeCNode(s, inv.inv), reply: [] };
     case 'InvokeUntyped':
       return { ...invokeUntyped(s, inv.inv), reply: [] };
+    default: {
+      const _exhaustive: never = inv;
+      return _exhaustive;
+    }
   }
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { match, P } from 'ts-pattern';
 import type { Cap } from '../state/cap.js';
 import type { CSlot } from '../state/cslot.js';
 import type { KernelState } from '../state/kernel-state.js';
@@ -137,18 +138,12 @@ export function replyCancelIPC(s: KernelState, t: number): KernelState {
 
 /** Cancels whatever IPC a thread is blocked in. @see l4v cancel_ipc */
 export function cancelIPC(s: KernelState, t: number): KernelState {
-  const st = getThreadState(s, t);
-  switch (st.kind) {
-    case 'BlockedOnSend':
-    case 'BlockedOnReceive':
-      return blockedCancelIPC(s, st, t);
-    case 'BlockedOnNotification':
-      return cancelSignal(s, t, st.ntfn);
-    case 'BlockedOnReply':
-      return replyCancelIPC(s, t);
-    default:
-      return s;
-  }
+  return match(getThreadState(s, t))
+    .with({ kind: P.union('BlockedOnSend', 'BlockedOnReceive') }, (st) => blockedCancelIPC(s, st, t))
+    .with({ kind: 'BlockedOnNotification' }, (st) => cancelSignal(s, t, st.ntfn))
+    .with({ kind: 'BlockedOnReply' }, () => replyCancelIPC(s, t))
+    .with({ kind: P.union('Running', 'Inactive', 'Restart', 'IdleThreadState') }, () => s)
+    .exhaustive();
 }
 
 /**
@@ -166,17 +161,19 @@ export function suspend(s: KernelState, t: number): KernelState {
  * @see l4v fast_finalise
  */
 export function fastFinalise(s: KernelState, cap: Cap, final: boolean): KernelState {
-  switch (cap.kind) {
-    case 'NullCap':
-    case 'ReplyCap':
-      return s;
-    case 'EndpointCap':
-      return final ? cancelAllIPC(s, cap.ptr) : s;
-    case 'NotificationCap':
-      return final ? cancelAllSignals(unbindMaybeNotification(s, cap.ptr), cap.ptr) : s;
-    default:
+  return match(cap)
+    .with({ kind: P.union('NullCap', 'ReplyCap') }, () => s)
+    .with({ kind: 'EndpointCap' }, (cap) => (final ? cancelAllIPC(s, cap.ptr) : s))
+    .with({ kind: 'NotificationCap' }, (cap) => (final ? cancelAllSignals(unbindMaybeNotification(s, cap.ptr), cap.ptr) : s))
+    .with({
+      kind: P.union(
+        'UntypedCap', 'CNodeCap', 'ThreadCap', 'DomainCap', 'IRQControlCap', 'IRQHandlerCap', 'Zombie', 'ASIDControlCap',
+        'ASIDPoolCap', 'FrameCap', 'PageTableCap', 'PageDirectoryCap', 'SGISignalCap',
+      ),
+    }, (cap) => {
       throw new KernelPanic(`fast_finalise of a ${cap.kind}`);
-  }
+    })
+    .exhaustive();
 }
 
 /** Deletes a cap known to need no long-running finalisation. @see l4v cap_delete_one */

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { match } from 'ts-pattern';
 import { messageInfoFromWord, wordFromMessageInfo, type MessageInfo } from '../../abi/message-info.js';
 import { ERROR_CODE, LOOKUP_FAILURE_TYPE } from '../../abi/errors.js';
 import { MSG_MAX_EXTRA_CAPS, MSG_MAX_LENGTH } from '../../abi/config.js';
@@ -112,16 +113,12 @@ export function replyFromKernel(
 
 /** The message words describing a lookup failure (manual §3.4). @see l4v msg_from_lookup_failure */
 export function msgFromLookupFailure(lf: LookupFailure): number[] {
-  switch (lf.kind) {
-    case 'InvalidRoot':
-      return [LOOKUP_FAILURE_TYPE.InvalidRoot];
-    case 'MissingCapability':
-      return [LOOKUP_FAILURE_TYPE.MissingCapability, lf.bitsLeft];
-    case 'DepthMismatch':
-      return [LOOKUP_FAILURE_TYPE.DepthMismatch, lf.bitsLeft, lf.bitsFound];
-    case 'GuardMismatch':
-      return [LOOKUP_FAILURE_TYPE.GuardMismatch, lf.bitsLeft, lf.guardFound, lf.guardSize];
-  }
+  return match(lf)
+    .with({ kind: 'InvalidRoot' }, () => [LOOKUP_FAILURE_TYPE.InvalidRoot])
+    .with({ kind: 'MissingCapability' }, (lf) => [LOOKUP_FAILURE_TYPE.MissingCapability, lf.bitsLeft])
+    .with({ kind: 'DepthMismatch' }, (lf) => [LOOKUP_FAILURE_TYPE.DepthMismatch, lf.bitsLeft, lf.bitsFound])
+    .with({ kind: 'GuardMismatch' }, (lf) => [LOOKUP_FAILURE_TYPE.GuardMismatch, lf.bitsLeft, lf.guardFound, lf.guardSize])
+    .exhaustive();
 }
 
 /**
@@ -129,28 +126,19 @@ export function msgFromLookupFailure(lf: LookupFailure): number[] {
  * registers (SEL4-API.md §5). @see l4v msg_from_syscall_error
  */
 export function msgFromSyscallError(e: SyscallError): [number, number[]] {
-  switch (e.kind) {
-    case 'InvalidArgument':
-      return [ERROR_CODE.InvalidArgument, [e.index]];
-    case 'InvalidCapability':
-      return [ERROR_CODE.InvalidCapability, [e.index]];
-    case 'IllegalOperation':
-      return [ERROR_CODE.IllegalOperation, []];
-    case 'RangeError':
-      return [ERROR_CODE.RangeError, [e.min >>> 0, e.max >>> 0]];
-    case 'AlignmentError':
-      return [ERROR_CODE.AlignmentError, []];
-    case 'FailedLookup':
-      return [ERROR_CODE.FailedLookup, [e.source ? 1 : 0, ...msgFromLookupFailure(e.failure)]];
-    case 'TruncatedMessage':
-      return [ERROR_CODE.TruncatedMessage, []];
-    case 'DeleteFirst':
-      return [ERROR_CODE.DeleteFirst, []];
-    case 'RevokeFirst':
-      return [ERROR_CODE.RevokeFirst, []];
-    case 'NotEnoughMemory':
-      return [ERROR_CODE.NotEnoughMemory, [e.bytes >>> 0]];
-  }
+  return match(e)
+    .returnType<[number, number[]]>()
+    .with({ kind: 'InvalidArgument' }, (e) => [ERROR_CODE.InvalidArgument, [e.index]])
+    .with({ kind: 'InvalidCapability' }, (e) => [ERROR_CODE.InvalidCapability, [e.index]])
+    .with({ kind: 'IllegalOperation' }, () => [ERROR_CODE.IllegalOperation, []])
+    .with({ kind: 'RangeError' }, (e) => [ERROR_CODE.RangeError, [e.min >>> 0, e.max >>> 0]])
+    .with({ kind: 'AlignmentError' }, () => [ERROR_CODE.AlignmentError, []])
+    .with({ kind: 'FailedLookup' }, (e) => [ERROR_CODE.FailedLookup, [e.source ? 1 : 0, ...msgFromLookupFailure(e.failure)]])
+    .with({ kind: 'TruncatedMessage' }, () => [ERROR_CODE.TruncatedMessage, []])
+    .with({ kind: 'DeleteFirst' }, () => [ERROR_CODE.DeleteFirst, []])
+    .with({ kind: 'RevokeFirst' }, () => [ERROR_CODE.RevokeFirst, []])
+    .with({ kind: 'NotEnoughMemory' }, (e) => [ERROR_CODE.NotEnoughMemory, [e.bytes >>> 0]])
+    .exhaustive();
 }
 
 /**

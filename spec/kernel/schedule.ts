@@ -94,6 +94,7 @@ export function schedule(s: KernelState): KernelState {
   const ct = s.curThread;
   const ctRunnable = runnable(getThreadState(s, ct));
   const action = s.schedulerAction;
+  // A switch, not ts-pattern: this runs on every kernel entry (hot path).
   switch (action.kind) {
     case 'ResumeCurrentThread':
       if (!ctRunnable && ct !== s.idleThread) throw new KernelPanic('schedule: current thread cannot resume');
@@ -102,6 +103,10 @@ export function schedule(s: KernelState): KernelState {
       return scheduleChooseNewThread(ctRunnable ? tcbSchedAction(s, tcbSchedEnqueue, ct) : s);
     case 'SwitchToThread':
       return scheduleSwitchThread(ctRunnable ? tcbSchedAction(s, tcbSchedEnqueue, ct) : s, action.tcb, ctRunnable);
+    default: {
+      const _exhaustive: never = action;
+      return _exhaustive;
+    }
   }
 }
 
@@ -131,13 +136,22 @@ function scheduleSwitchThread(s: KernelState, candidate: number, ctRunnable: boo
 export function activateThread(s: KernelState): KernelState {
   const t = s.curThread;
   const st = getThreadState(s, t);
+  // A switch, not ts-pattern: this runs on every kernel entry (hot path).
   switch (st.kind) {
     case 'Running':
     case 'IdleThreadState':
       return s;
     case 'Restart':
       return setThreadState(setNextPC(s, t, getRestartPC(s, t)), t, { kind: 'Running' });
-    default:
+    case 'Inactive':
+    case 'BlockedOnReceive':
+    case 'BlockedOnSend':
+    case 'BlockedOnReply':
+    case 'BlockedOnNotification':
       throw new KernelPanic(`activate_thread: current thread is ${st.kind}`);
+    default: {
+      const _exhaustive: never = st;
+      return _exhaustive;
+    }
   }
 }

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { match } from 'ts-pattern';
 import { invocationLabel } from '../../abi/labels.js';
 import { mask } from '../../hardware/word.js';
 import type { KernelEvent } from '../../hardware/events.js';
@@ -156,14 +157,12 @@ function finished(state: KernelState, entry: string, result = 'ok'): EventResult
 
 /** The fault an exception event raises for the current thread. */
 function faultOfEvent(s: KernelState, e: Exclude<KernelEvent, { kind: 'Syscall' } | { kind: 'Interrupt' }>): Fault {
-  switch (e.kind) {
-    case 'UnknownSyscall':
-      return { kind: 'UnknownSyscallException', number: e.number >>> 0 };
-    case 'UserLevelFault':
-      return { kind: 'UserException', number: e.address >>> 0, code: (e.code & mask(28)) >>> 0 };
-    case 'VMFault':
-      return handleVMFault(s, s.curThread, e.type, e.address, e.fsr);
-  }
+  return match(e)
+    .returnType<Fault>()
+    .with({ kind: 'UnknownSyscall' }, (e) => ({ kind: 'UnknownSyscallException', number: e.number >>> 0 }))
+    .with({ kind: 'UserLevelFault' }, (e) => ({ kind: 'UserException', number: e.address >>> 0, code: (e.code & mask(28)) >>> 0 }))
+    .with({ kind: 'VMFault' }, (e) => handleVMFault(s, s.curThread, e.type, e.address, e.fsr))
+    .exhaustive();
 }
 
 /**
@@ -179,6 +178,7 @@ export function handleEvent(s: KernelState, e: KernelEvent): EventResult {
     return finished(handleFault(s, s.curThread, f), entry, faultName(f));
   }
   const name = e.syscall;
+  // A switch, not ts-pattern: this runs on every kernel entry (hot path).
   switch (e.syscall) {
     case 'SysSend':
       return handleInvocation(s, false, true, name);
@@ -198,6 +198,10 @@ export function handleEvent(s: KernelState, e: KernelEvent): EventResult {
     case 'SysReplyRecv': {
       const r = handleRecv(handleReply(s), true);
       return finished(r.state, name, r.result);
+    }
+    default: {
+      const _exhaustive: never = e.syscall;
+      return _exhaustive;
     }
   }
 }

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { match } from 'ts-pattern';
 import type { InvocationLabel } from '../../abi/labels.js';
 import { ALL_RIGHTS, type Cap, type CapOf, type CapRights } from '../state/cap.js';
 import { sameSlot, type CSlot } from '../state/cslot.js';
@@ -49,12 +50,20 @@ export type CNodeInvocation =
   | { readonly kind: 'SaveCall'; readonly slot: CSlot }
   | { readonly kind: 'CancelBadgedSendsCall'; readonly cap: CapOf<'EndpointCap'> };
 
-const CNODE_LABELS: readonly InvocationLabel[] = [
+const CNODE_LABELS = [
   'CNodeRevoke', 'CNodeDelete', 'CNodeCancelBadgedSends', 'CNodeCopy', 'CNodeMint',
   'CNodeMove', 'CNodeMutate', 'CNodeRotate', 'CNodeSaveCaller',
-];
+] as const satisfies readonly InvocationLabel[];
 
-const COPY_LABELS: readonly InvocationLabel[] = ['CNodeCopy', 'CNodeMint', 'CNodeMove', 'CNodeMutate'];
+const COPY_LABELS = ['CNodeCopy', 'CNodeMint', 'CNodeMove', 'CNodeMutate'] as const satisfies readonly InvocationLabel[];
+
+/** The labels of Copy, Mint, Move and Mutate. */
+type CopyLabel = (typeof COPY_LABELS)[number];
+
+/** Whether `label` is one of `labels`, narrowing it. */
+function isOneOf<L extends InvocationLabel>(label: InvocationLabel, labels: readonly L[]): label is L {
+  return (labels as readonly InvocationLabel[]).includes(label);
+}
 
 /** The i-th argument (the caller checked there are enough). */
 function arg(args: readonly number[], i: number): number {
@@ -75,56 +84,49 @@ export function decodeCNodeInvocation(
   cap: Cap,
   excaps: readonly Cap[],
 ): Result<CNodeInvocation, SyscallError> {
-  if (!CNODE_LABELS.includes(label)) return err({ kind: 'IllegalOperation' });
+  if (!isOneOf(label, CNODE_LABELS)) return err({ kind: 'IllegalOperation' });
   if (args.length < 2) return err({ kind: 'TruncatedMessage' });
   const dest = lookupTargetSlot(s, cap, arg(args, 0), arg(args, 1));
   if (!dest.ok) return dest;
   const rest = args.slice(2);
   const root = excaps[0];
-  if (rest.length >= 2 && root !== undefined && COPY_LABELS.includes(label)) {
+  if (rest.length >= 2 && root !== undefined && isOneOf(label, COPY_LABELS)) {
     return decodeCopy(s, label, rest, root, dest.value);
   }
-  switch (label) {
-    case 'CNodeRevoke':
-      return ok({ kind: 'RevokeCall', slot: dest.value });
-    case 'CNodeDelete':
-      return ok({ kind: 'DeleteCall', slot: dest.value });
-    case 'CNodeSaveCaller': {
+  return match(label)
+    .returnType<Result<CNodeInvocation, SyscallError>>()
+    .with('CNodeRevoke', () => ok({ kind: 'RevokeCall', slot: dest.value }))
+    .with('CNodeDelete', () => ok({ kind: 'DeleteCall', slot: dest.value }))
+    .with('CNodeSaveCaller', () => {
       const e = ensureEmpty(s, dest.value);
       return e.ok ? ok({ kind: 'SaveCall', slot: dest.value }) : e;
-    }
-    case 'CNodeCancelBadgedSends': {
+    })
+    .with('CNodeCancelBadgedSends', () => {
       const target = getCap(s, dest.value);
       if (!hasCancelSendRights(target) || target.kind !== 'EndpointCap') return err({ kind: 'IllegalOperation' });
       return ok({ kind: 'CancelBadgedSendsCall', cap: target });
-    }
-    case 'CNodeRotate':
-      return rest.length > 5 && excaps.length > 1 ? decodeRotate(s, rest, excaps, dest.value) : err({ kind: 'TruncatedMessage' });
-    default:
-      return err({ kind: 'TruncatedMessage' });
-  }
+    })
+    .with('CNodeRotate', () =>
+      rest.length > 5 && excaps.length > 1 ? decodeRotate(s, rest, excaps, dest.value) : err({ kind: 'TruncatedMessage' }))
+    // Copy, Mint, Move and Mutate without the source's index and depth, or without its CNode.
+    .with('CNodeCopy', 'CNodeMint', 'CNodeMove', 'CNodeMutate', () => err({ kind: 'TruncatedMessage' }))
+    .exhaustive();
 }
 
 /** How a copy-like label treats the cap: rights mask, cap data, whether it moves. */
 function copyMode(
-  label: InvocationLabel,
+  label: CopyLabel,
   args: readonly number[],
 ): Result<{ readonly rights: CapRights; readonly data: number | null; readonly isMove: boolean }, SyscallError> {
   const [a0, a1] = args;
-  switch (label) {
-    case 'CNodeCopy':
-      return a0 === undefined ? err({ kind: 'TruncatedMessage' }) : ok({ rights: dataToRights(a0), data: null, isMove: false });
-    case 'CNodeMint':
-      return a0 === undefined || a1 === undefined
-        ? err({ kind: 'TruncatedMessage' })
-        : ok({ rights: dataToRights(a0), data: a1, isMove: false });
-    case 'CNodeMove':
-      return ok({ rights: ALL_RIGHTS, data: null, isMove: true });
-    case 'CNodeMutate':
-      return a0 === undefined ? err({ kind: 'TruncatedMessage' }) : ok({ rights: ALL_RIGHTS, data: a0, isMove: true });
-    default:
-      return err({ kind: 'TruncatedMessage' });
-  }
+  const truncated = err({ kind: 'TruncatedMessage' } as const);
+  return match(label)
+    .with('CNodeCopy', () => (a0 === undefined ? truncated : ok({ rights: dataToRights(a0), data: null, isMove: false })))
+    .with('CNodeMint', () =>
+      a0 === undefined || a1 === undefined ? truncated : ok({ rights: dataToRights(a0), data: a1, isMove: false }))
+    .with('CNodeMove', () => ok({ rights: ALL_RIGHTS, data: null, isMove: true }))
+    .with('CNodeMutate', () => (a0 === undefined ? truncated : ok({ rights: ALL_RIGHTS, data: a0, isMove: true })))
+    .exhaustive();
 }
 
 /**
@@ -134,7 +136,7 @@ function copyMode(
  */
 function decodeCopy(
   s: KernelState,
-  label: InvocationLabel,
+  label: CopyLabel,
   args: readonly number[],
   root: Cap,
   dest: CSlot,
@@ -206,6 +208,7 @@ function decodeRotate(
  * @see l4v invoke_cnode
  */
 export function invokeCNode(s: KernelState, inv: CNodeInvocation): Preemptible {
+  // A switch, not ts-pattern: this runs on every CNode invocation (hot path).
   switch (inv.kind) {
     case 'RevokeCall':
       return capRevoke(s, inv.slot);
@@ -225,6 +228,10 @@ export function invokeCNode(s: KernelState, inv: CNodeInvocation): Preemptible {
       return completed(saveCaller(s, inv.slot));
     case 'CancelBadgedSendsCall':
       return completed(inv.cap.badge !== 0 ? cancelBadgedSends(s, inv.cap.ptr, inv.cap.badge) : s);
+    default: {
+      const _exhaustive: never = inv;
+      return _exhaustive;
+    }
   }
 }
 

@@ -5,13 +5,15 @@
  * `ARM/ArchCSpace_A.thy` and `ARM/ArchVSpace_A.thy` for the arch caps; Haskell
  * `SEL4/Object/ObjectType.lhs`; manual §3.1 "Capability Spaces").
  *
- * Branches on the cap kind are `switch` statements without a default, which the compiler
- * checks for exhaustiveness as ts-pattern's `.exhaustive()` would: a new cap kind breaks the
- * build here. ts-pattern is not used because these rules run several times per kernel entry
- * and a ten-arm `match` measured ~5 µs per call here.
+ * Branches on the cap kind are ts-pattern's `match(...).exhaustive()`, except in the rules
+ * that run on every cap copy or insert (rights, `deriveCap`, `sameRegionAs`,
+ * `isCapRevocable`, `shouldBeParentOf`): there a `match` costs 2–7 µs a call, several
+ * percent of a spec kernel entry each, so they are `switch` statements that list every kind
+ * and end in a `never` guard. Either way a new cap kind breaks the build here.
  *
  * @module
  */
+import { match, P } from 'ts-pattern';
 import { BADGE_BITS, ENDPOINT_BITS, NOTIFICATION_BITS, SLOT_BITS, TCB_BITS } from '../../abi/config.js';
 import { mask } from '../../hardware/word.js';
 import { ALL_RIGHTS, PAGE_BITS_FOR_SIZE, type Cap, type CapRights, type VMRights } from '../state/cap.js';
@@ -58,6 +60,7 @@ export function validateVMRights(r: CapRights): VMRights {
 
 /** The rights of a cap that has them; all rights for the others (so masking leaves them). @see l4v cap_rights */
 export function capRightsOf(cap: Cap): CapRights {
+  // A switch, not ts-pattern: this runs on every cap copy and move (hot path).
   switch (cap.kind) {
     case 'EndpointCap':
     case 'NotificationCap':
@@ -65,8 +68,24 @@ export function capRightsOf(cap: Cap): CapRights {
       return cap.rights;
     case 'FrameCap':
       return vmRightsSet(cap.rights);
-    default:
+    case 'NullCap':
+    case 'UntypedCap':
+    case 'CNodeCap':
+    case 'ThreadCap':
+    case 'DomainCap':
+    case 'IRQControlCap':
+    case 'IRQHandlerCap':
+    case 'Zombie':
+    case 'ASIDControlCap':
+    case 'ASIDPoolCap':
+    case 'PageTableCap':
+    case 'PageDirectoryCap':
+    case 'SGISignalCap':
       return ALL_RIGHTS;
+    default: {
+      const _exhaustive: never = cap;
+      return _exhaustive;
+    }
   }
 }
 
@@ -76,6 +95,7 @@ export function capRightsOf(cap: Cap): CapRights {
  * have no rights. @see l4v cap_rights_update
  */
 export function capRightsUpdate(r: CapRights, cap: Cap): Cap {
+  // A switch, not ts-pattern: this runs on every cap copy and move (hot path).
   switch (cap.kind) {
     case 'EndpointCap':
       return { ...cap, rights: r };
@@ -85,8 +105,24 @@ export function capRightsUpdate(r: CapRights, cap: Cap): Cap {
       return { ...cap, rights: { ...r, read: false, grantReply: false, write: true } };
     case 'FrameCap':
       return { ...cap, rights: validateVMRights(r) };
-    default:
+    case 'NullCap':
+    case 'UntypedCap':
+    case 'CNodeCap':
+    case 'ThreadCap':
+    case 'DomainCap':
+    case 'IRQControlCap':
+    case 'IRQHandlerCap':
+    case 'Zombie':
+    case 'ASIDControlCap':
+    case 'ASIDPoolCap':
+    case 'PageTableCap':
+    case 'PageDirectoryCap':
+    case 'SGISignalCap':
       return cap;
+    default: {
+      const _exhaustive: never = cap;
+      return _exhaustive;
+    }
   }
 }
 
@@ -114,18 +150,22 @@ export function cnodeCapData(w: number): { readonly guardSize: number; readonly 
  * @see l4v update_cap_data
  */
 export function updateCapData(preserve: boolean, w: number, cap: Cap): Cap {
-  switch (cap.kind) {
-    case 'EndpointCap':
-    case 'NotificationCap':
-      return cap.badge === 0 && !preserve ? badgeUpdate(w, cap) : { kind: 'NullCap' };
-    case 'CNodeCap': {
+  return match(cap)
+    .returnType<Cap>()
+    .with({ kind: P.union('EndpointCap', 'NotificationCap') }, (cap) =>
+      cap.badge === 0 && !preserve ? badgeUpdate(w, cap) : { kind: 'NullCap' })
+    .with({ kind: 'CNodeCap' }, (cap) => {
       const { guardSize, guard } = cnodeCapData(w);
       if (guardSize + cap.bits > 32) return { kind: 'NullCap' };
       return { ...cap, guard: { value: (guard & mask(guardSize)) >>> 0, size: guardSize } };
-    }
-    default:
-      return cap;
-  }
+    })
+    .with({
+      kind: P.union(
+        'NullCap', 'UntypedCap', 'ReplyCap', 'ThreadCap', 'DomainCap', 'IRQControlCap', 'IRQHandlerCap', 'Zombie',
+        'ASIDControlCap', 'ASIDPoolCap', 'FrameCap', 'PageTableCap', 'PageDirectoryCap', 'SGISignalCap',
+      ),
+    }, (cap) => cap)
+    .exhaustive();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -138,6 +178,7 @@ export function updateCapData(preserve: boolean, w: number, cap: Cap): Cap {
  * @see l4v derive_cap, arch_derive_cap
  */
 export function deriveCap(s: KernelState, slot: CSlot, cap: Cap): Result<Cap, SyscallError> {
+  // A switch, not ts-pattern: this runs on every cap copy (hot path).
   switch (cap.kind) {
     case 'UntypedCap': {
       const r = ensureNoChildren(s, slot);
@@ -164,6 +205,10 @@ export function deriveCap(s: KernelState, slot: CSlot, cap: Cap): Result<Cap, Sy
     case 'ASIDPoolCap':
     case 'SGISignalCap':
       return ok(cap);
+    default: {
+      const _exhaustive: never = cap;
+      return _exhaustive;
+    }
   }
 }
 
@@ -172,74 +217,51 @@ export function deriveCap(s: KernelState, slot: CSlot, cap: Cap): Result<Cap, Sy
 
 /** Whether a cap refers to physical memory (anything retype can make). @see l4v is_physical */
 export function isPhysical(cap: Cap): boolean {
-  switch (cap.kind) {
-    case 'NullCap':
-    case 'DomainCap':
-    case 'IRQControlCap':
-    case 'IRQHandlerCap':
-    case 'ReplyCap':
-    case 'ASIDControlCap':
-    case 'SGISignalCap':
-      return false;
-    default:
-      return true;
-  }
+  return match(cap)
+    .with({
+      kind: P.union('NullCap', 'DomainCap', 'IRQControlCap', 'IRQHandlerCap', 'ReplyCap', 'ASIDControlCap', 'SGISignalCap'),
+    }, () => false)
+    .with({
+      kind: P.union(
+        'UntypedCap', 'EndpointCap', 'NotificationCap', 'CNodeCap', 'ThreadCap', 'Zombie', 'ASIDPoolCap', 'FrameCap',
+        'PageTableCap', 'PageDirectoryCap',
+      ),
+    }, () => true)
+    .exhaustive();
 }
 
 /** The base address of a cap's object or region (l4v `obj_ref_of`); 0 for caps without one. */
 export function objRefOf(cap: Cap): number {
-  switch (cap.kind) {
-    case 'ThreadCap':
-    case 'ReplyCap':
-      return cap.tcb;
-    case 'UntypedCap':
-    case 'EndpointCap':
-    case 'NotificationCap':
-    case 'CNodeCap':
-    case 'Zombie':
-    case 'ASIDPoolCap':
-    case 'FrameCap':
-    case 'PageTableCap':
-    case 'PageDirectoryCap':
-      return cap.ptr;
-    default:
-      return 0;
-  }
+  return match(cap)
+    .with({ kind: P.union('ThreadCap', 'ReplyCap') }, (cap) => cap.tcb)
+    .with({
+      kind: P.union(
+        'UntypedCap', 'EndpointCap', 'NotificationCap', 'CNodeCap', 'Zombie', 'ASIDPoolCap', 'FrameCap', 'PageTableCap',
+        'PageDirectoryCap',
+      ),
+    }, (cap) => cap.ptr)
+    .with({ kind: P.union('NullCap', 'DomainCap', 'IRQControlCap', 'IRQHandlerCap', 'ASIDControlCap', 'SGISignalCap') }, () => 0)
+    .exhaustive();
 }
 
 /** log2 of the size of a cap's object or region (l4v `obj_size`); null for caps without one. */
 export function objSizeBits(cap: Cap): number | null {
-  // A switch rather than ts-pattern: this runs on every CDT parenthood test.
-  switch (cap.kind) {
-    case 'UntypedCap':
-      return cap.sizeBits;
-    case 'EndpointCap':
-      return ENDPOINT_BITS;
-    case 'NotificationCap':
-      return NOTIFICATION_BITS;
-    case 'CNodeCap':
-      return SLOT_BITS + cap.bits;
-    case 'ThreadCap':
-      return TCB_BITS;
-    case 'Zombie':
-      return cap.type.kind === 'ZombieTCB' ? TCB_BITS : SLOT_BITS + cap.type.bits;
-    case 'ASIDPoolCap':
-      return 12;
-    case 'FrameCap':
-      return PAGE_BITS_FOR_SIZE[cap.size];
-    case 'PageDirectoryCap':
-      return 14;
-    case 'PageTableCap':
-      return 10;
-    case 'NullCap':
-    case 'ReplyCap':
-    case 'DomainCap':
-    case 'IRQControlCap':
-    case 'IRQHandlerCap':
-    case 'ASIDControlCap':
-    case 'SGISignalCap':
-      return null;
-  }
+  return match(cap)
+    .returnType<number | null>()
+    .with({ kind: 'UntypedCap' }, (cap) => cap.sizeBits)
+    .with({ kind: 'EndpointCap' }, () => ENDPOINT_BITS)
+    .with({ kind: 'NotificationCap' }, () => NOTIFICATION_BITS)
+    .with({ kind: 'CNodeCap' }, (cap) => SLOT_BITS + cap.bits)
+    .with({ kind: 'ThreadCap' }, () => TCB_BITS)
+    .with({ kind: 'Zombie' }, (cap) => (cap.type.kind === 'ZombieTCB' ? TCB_BITS : SLOT_BITS + cap.type.bits))
+    .with({ kind: 'ASIDPoolCap' }, () => 12)
+    .with({ kind: 'FrameCap' }, (cap) => PAGE_BITS_FOR_SIZE[cap.size])
+    .with({ kind: 'PageDirectoryCap' }, () => 14)
+    .with({ kind: 'PageTableCap' }, () => 10)
+    .with({
+      kind: P.union('NullCap', 'ReplyCap', 'DomainCap', 'IRQControlCap', 'IRQHandlerCap', 'ASIDControlCap', 'SGISignalCap'),
+    }, () => null)
+    .exhaustive();
 }
 
 /** The physical range `[base, top]` a cap covers, as 32-bit words (l4v `cap_range`), or null. */
@@ -264,7 +286,7 @@ function untypedCovers(r: number, bits: number, c: Cap): boolean {
  * the test for CDT parenthood and for revocation. @see l4v same_region_as, arch_same_region_as
  */
 export function sameRegionAs(a: Cap, b: Cap): boolean {
-  // A switch rather than ts-pattern: this runs on every cap insert and revocation test.
+  // A switch, not ts-pattern: this runs on every cap insert (hot path).
   switch (a.kind) {
     case 'NullCap':
     case 'Zombie':
@@ -299,6 +321,10 @@ export function sameRegionAs(a: Cap, b: Cap): boolean {
       return b.kind === 'ASIDPoolCap' && b.ptr === a.ptr;
     case 'SGISignalCap':
       return b.kind === 'SGISignalCap' && b.irq === a.irq && b.target === a.target;
+    default: {
+      const _exhaustive: never = a;
+      return _exhaustive;
+    }
   }
 }
 
@@ -334,6 +360,7 @@ function capBadge(cap: Cap): number {
  * cap. @see l4v is_cap_revocable, arch_is_cap_revocable
  */
 export function isCapRevocable(newCap: Cap, src: Cap): boolean {
+  // A switch, not ts-pattern: this runs on every cap insert (hot path).
   switch (newCap.kind) {
     case 'EndpointCap':
     case 'NotificationCap':
@@ -343,8 +370,23 @@ export function isCapRevocable(newCap: Cap, src: Cap): boolean {
       return src.kind === 'IRQControlCap';
     case 'UntypedCap':
       return true;
-    default:
+    case 'NullCap':
+    case 'ReplyCap':
+    case 'CNodeCap':
+    case 'ThreadCap':
+    case 'DomainCap':
+    case 'IRQControlCap':
+    case 'Zombie':
+    case 'ASIDControlCap':
+    case 'ASIDPoolCap':
+    case 'FrameCap':
+    case 'PageTableCap':
+    case 'PageDirectoryCap':
       return false;
+    default: {
+      const _exhaustive: never = newCap;
+      return _exhaustive;
+    }
   }
 }
 
@@ -355,14 +397,32 @@ export function isCapRevocable(newCap: Cap, src: Cap): boolean {
  */
 export function shouldBeParentOf(c: Cap, original: boolean, c2: Cap, original2: boolean): boolean {
   if (!original || !sameRegionAs(c, c2)) return false;
+  // A switch, not ts-pattern: this runs on every cap insert (hot path).
   switch (c.kind) {
     case 'EndpointCap':
     case 'NotificationCap':
       return c.badge === 0 || (capBadge(c2) === c.badge && !original2);
     case 'SGISignalCap':
       return !original2;
-    default:
+    case 'NullCap':
+    case 'UntypedCap':
+    case 'ReplyCap':
+    case 'CNodeCap':
+    case 'ThreadCap':
+    case 'DomainCap':
+    case 'IRQControlCap':
+    case 'IRQHandlerCap':
+    case 'Zombie':
+    case 'ASIDControlCap':
+    case 'ASIDPoolCap':
+    case 'FrameCap':
+    case 'PageTableCap':
+    case 'PageDirectoryCap':
       return true;
+    default: {
+      const _exhaustive: never = c;
+      return _exhaustive;
+    }
   }
 }
 

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { match, P } from 'ts-pattern';
 
 /** Access rights of endpoint, notification and reply caps (l4v `cap_rights`). */
 export interface CapRights {
@@ -103,17 +104,17 @@ export function isCap<K extends CapKind>(c: Cap, k: K): c is CapOf<K> {
 
 /** Whether a cap is one of ARM's arch caps (l4v `is_arch_cap`). */
 export function isArchCap(c: Cap): boolean {
-  switch (c.kind) {
-    case 'ASIDControlCap':
-    case 'ASIDPoolCap':
-    case 'FrameCap':
-    case 'PageTableCap':
-    case 'PageDirectoryCap':
-    case 'SGISignalCap':
-      return true;
-    default:
-      return false;
-  }
+  return match(c)
+    .with({
+      kind: P.union('ASIDControlCap', 'ASIDPoolCap', 'FrameCap', 'PageTableCap', 'PageDirectoryCap', 'SGISignalCap'),
+    }, () => true)
+    .with({
+      kind: P.union(
+        'NullCap', 'UntypedCap', 'EndpointCap', 'NotificationCap', 'ReplyCap', 'CNodeCap', 'ThreadCap', 'DomainCap',
+        'IRQControlCap', 'IRQHandlerCap', 'Zombie',
+      ),
+    }, () => false)
+    .exhaustive();
 }
 
 /** log2 of the bytes of each frame size (l4v `pageBitsForSize`). */

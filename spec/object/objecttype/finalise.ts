@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { match, P } from 'ts-pattern';
 import type { Cap } from '../../state/cap.js';
 import type { CSlot } from '../../state/cslot.js';
 import type { KernelState } from '../../state/kernel-state.js';
@@ -45,6 +46,7 @@ export function deletingIRQHandler(s: KernelState, irq: number): KernelState {
  * @see l4v finalise_cap, arch_finalise_cap
  */
 export function finaliseCap(s: KernelState, cap: Cap, final: boolean): Finalised {
+  // A switch, not ts-pattern: this runs on every cap deletion (hot path).
   switch (cap.kind) {
     case 'NullCap':
     case 'UntypedCap':
@@ -80,6 +82,10 @@ export function finaliseCap(s: KernelState, cap: Cap, final: boolean): Finalised
       // A mapped frame is unmapped whether or not this is its final cap.
       if (cap.mapping !== null) throw new NotModelledYet('unmap_page');
       return done(s);
+    default: {
+      const _exhaustive: never = cap;
+      return _exhaustive;
+    }
   }
 }
 
@@ -90,15 +96,19 @@ export function zombieCTEBits(cap: Extract<Cap, { kind: 'Zombie' }>): number {
 
 /** The first slot of the CNode or TCB a cap refers to. @see l4v first_cslot_of */
 export function firstCSlotOf(cap: Cap): CSlot {
-  switch (cap.kind) {
-    case 'ThreadCap':
-      return { obj: cap.tcb, index: 0 };
-    case 'CNodeCap':
-    case 'Zombie':
-      return { obj: cap.ptr, index: 0 };
-    default:
+  return match(cap)
+    .returnType<CSlot>()
+    .with({ kind: 'ThreadCap' }, (cap) => ({ obj: cap.tcb, index: 0 }))
+    .with({ kind: P.union('CNodeCap', 'Zombie') }, (cap) => ({ obj: cap.ptr, index: 0 }))
+    .with({
+      kind: P.union(
+        'NullCap', 'UntypedCap', 'EndpointCap', 'NotificationCap', 'ReplyCap', 'DomainCap', 'IRQControlCap', 'IRQHandlerCap',
+        'ASIDControlCap', 'ASIDPoolCap', 'FrameCap', 'PageTableCap', 'PageDirectoryCap', 'SGISignalCap',
+      ),
+    }, (cap) => {
       throw new KernelPanic(`first_cslot_of ${cap.kind}`);
-  }
+    })
+    .exhaustive();
 }
 
 /**
