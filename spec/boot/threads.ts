@@ -7,11 +7,11 @@
  */
 import { MAX_PRIO, TIME_SLICE } from '../../abi/config.js';
 import { CPSR_IDLE_THREAD, type KernelImage } from '../../abi/bootinfo.js';
-import { N_CONTEXT_REGISTERS, Reg } from '../../hardware/registers.js';
+import { Reg } from '../../hardware/registers.js';
 import { NULL_CAP, type Cap } from '../state/cap.js';
 import type { TCB } from '../state/object.js';
 import { RUNNING } from '../state/thread.js';
-import { newContext } from '../object/untyped/default-object.js';
+import { defaultTCB, newContext } from '../object/untyped/default-object.js';
 
 /** The master reply cap `setupReplyMaster` puts in a thread's reply slot (Write and Grant). */
 export function masterReplyCap(tcb: number): Cap {
@@ -68,22 +68,9 @@ export function rootTCB(setup: RootThreadSetup): TCB {
  * as in the C kernel (l4v's dummy initial state gives it a full one; it is never read).
  */
 export function idleTCB(image: KernelImage): TCB {
-  const context = new Array<number>(N_CONTEXT_REGISTERS).fill(0);
+  const context = newContext();
   context[Reg.CPSR] = CPSR_IDLE_THREAD;
   context[Reg.NextIP] = image.idleThreadEntry;
-  return {
-    kind: 'TCB',
-    caps: [NULL_CAP, NULL_CAP, NULL_CAP, NULL_CAP, NULL_CAP],
-    state: { kind: 'IdleThreadState' },
-    fault: null,
-    faultHandler: 0,
-    ipcBuffer: 0,
-    boundNotification: null,
-    priority: 0,
-    mcp: 0,
-    domain: 0,
-    timeSlice: 0,
-    flags: 0,
-    context,
-  };
+  // C zeroes the idle thread in .bss: no time slice, not the default of a new thread.
+  return { ...defaultTCB(0), state: { kind: 'IdleThreadState' }, timeSlice: 0, context };
 }

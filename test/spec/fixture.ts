@@ -6,7 +6,7 @@ import { MAX_IRQ } from '../../abi/config.js';
 import { invocationLabel, LABEL, type InvocationLabel } from '../../abi/labels.js';
 import { messageInfoFromWord, wordFromMessageInfo } from '../../abi/message-info.js';
 import type { KernelEvent, Syscall } from '../../hardware/events.js';
-import { INITIAL_CPSR, MSG_REGISTERS, N_CONTEXT_REGISTERS, Reg } from '../../hardware/registers.js';
+import { MSG_REGISTERS, Reg } from '../../hardware/registers.js';
 import { ALL_RIGHTS, NULL_CAP, type Cap } from '../../spec/state/cap.js';
 import { slotKey, type CSlot } from '../../spec/state/cslot.js';
 import type { IRQState, KernelState } from '../../spec/state/kernel-state.js';
@@ -14,6 +14,7 @@ import type { CNode, KernelObject, TCB } from '../../spec/state/object.js';
 import { callKernelWithOutcome, type KernelStep } from '../../spec/kernel/entry.js';
 import { getTCB } from '../../spec/kernel/kheap.js';
 import { setRegisters } from '../../spec/kernel/thread.js';
+import { defaultTCB } from '../../spec/object/untyped/default-object.js';
 import { loadWord, storeWords } from '../../spec/kernel/user-memory.js';
 
 /** Addresses of the fixture's objects. */
@@ -64,24 +65,7 @@ const cnodeCap = (ptr: number, bits: number, guardSize: number): Cap => ({
 });
 
 function tcb(fields: Partial<TCB>): TCB {
-  const context = new Array<number>(N_CONTEXT_REGISTERS).fill(0);
-  context[Reg.CPSR] = INITIAL_CPSR;
-  return {
-    kind: 'TCB',
-    caps: [NULL_CAP, NULL_CAP, NULL_CAP, NULL_CAP, NULL_CAP],
-    state: { kind: 'Inactive' },
-    fault: null,
-    faultHandler: 0,
-    ipcBuffer: 0,
-    boundNotification: null,
-    priority: 0,
-    mcp: 0,
-    domain: 0,
-    timeSlice: 5,
-    flags: 0,
-    context,
-    ...fields,
-  };
+  return { ...defaultTCB(0), ...fields };
 }
 
 /** The fixture's initial state. */
