@@ -9,7 +9,7 @@ import type { Kernel } from './kernel.js';
 import type { KernelEvent, Syscall } from '../../hardware/events.js';
 import { CAP_REGISTER, FAULT_REGISTER, MSG_INFO_REGISTER } from '../../hardware/registers.js';
 import { EXCEPTION_NONE, EXCEPTION_PREEMPTED, EXCEPTION_SYSCALL_ERROR, type Exception } from './failures.js';
-import { KernelPanic, NotModelledYet } from './panic.js';
+import { KernelPanic, kernelAssert } from './panic.js';
 import { lookupCap, lookupCapAndSlot, setLookupFault } from './cspace.js';
 import { handleFault } from './faulthandler.js';
 import {
@@ -20,8 +20,13 @@ import { IRQ_NONE, getActiveIRQ, handleInterrupt, handleSpuriousIRQ } from '../o
 import { decodeInvocation } from '../object/invocation.js';
 import {
   CAP_ENDPOINT, CAP_NOTIFICATION, CAP_NULL, CAP_REPLY, capGetCapType, endpointCapGetCapCanReceive,
-  notificationCapGetCapNtfnCanReceive, notificationCapGetCapNtfnPtr, replyCapGetCapReplyMaster,
+  notificationCapGetCapNtfnCanReceive, notificationCapGetCapNtfnPtr, replyCapGetCapReplyCanGrant,
+  replyCapGetCapReplyMaster, replyCapGetCapTCBPtr,
 } from '../object/cap.js';
+import { deleteCallerCap } from '../object/delete.js';
+import { receiveIPC } from '../object/endpoint.js';
+import { receiveSignal } from '../object/notification.js';
+import { doReplyTransfer } from '../object/reply.js';
 import { FAULT_UNKNOWN_SYSCALL, capFaultW0, lookupFaultMissingCapabilityW0, notificationGetBoundTCB, NTFN_BOUND_TCB, userExceptionW0, vmFaultW0 } from '../object/structures.js';
 import { TCB_CALLER, THREAD_STATE_RESTART, THREAD_STATE_RUNNING, getRegister, tcbCte, tcbGetState } from '../object/tcb-layout.js';
 
@@ -170,7 +175,10 @@ function recvCapFault(k: Kernel, cptr: number): void {
   handleFault(k, k.ksCurThread);
 }
 
-/** `handleRecv(isBlocking)`: Recv/NBRecv on an endpoint or notification (the IPC itself: a later slice). */
+/**
+ * `handleRecv(isBlocking)`: Recv/NBRecv on an endpoint (a pending caller cap is deleted
+ * first) or a notification; a cap that does not allow it is a CapFault in the receive phase.
+ */
 export function handleRecv(k: Kernel, isBlocking: boolean): void {
   const cur = k.ksCurThread;
   const epCPtr = getRegister(k.mem, cur, CAP_REGISTER);
@@ -188,7 +196,9 @@ export function handleRecv(k: Kernel, isBlocking: boolean): void {
         recvCapFault(k, epCPtr);
         return;
       }
-      throw new NotModelledYet(isBlocking ? 'receiveIPC (SysRecv on an endpoint)' : 'receiveIPC (SysNBRecv on an endpoint)');
+      deleteCallerCap(k, cur);
+      receiveIPC(k, cur, w1, isBlocking);
+      return;
     case CAP_NOTIFICATION: {
       const ntfn = notificationCapGetCapNtfnPtr(w0);
       const bound = notificationGetBoundTCB(k.mem.read32(ntfn + NTFN_BOUND_TCB));
@@ -196,21 +206,24 @@ export function handleRecv(k: Kernel, isBlocking: boolean): void {
         recvCapFault(k, epCPtr);
         return;
       }
-      throw new NotModelledYet('receiveSignal (Recv on a notification)');
+      receiveSignal(k, cur, w0, isBlocking);
+      return;
     }
     default:
       recvCapFault(k, epCPtr);
   }
 }
 
-/** `handleReply`: replies with the caller cap, if any (the transfer itself: a later slice). */
+/** `handleReply`: replies through the caller cap, if there is one. */
 export function handleReply(k: Kernel): void {
   const callerSlot = tcbCte(k.ksCurThread, TCB_CALLER);
   const w0 = k.mem.read32(callerSlot);
   switch (capGetCapType(w0)) {
     case CAP_REPLY:
-      if (!replyCapGetCapReplyMaster(w0)) throw new NotModelledYet('doReplyTransfer (SysReply with a caller)');
-      break;
+      if (replyCapGetCapReplyMaster(w0)) break;
+      kernelAssert(replyCapGetCapTCBPtr(w0) !== k.ksCurThread, 'handleReply: caller must not be the current thread');
+      doReplyTransfer(k, k.ksCurThread, replyCapGetCapTCBPtr(w0), callerSlot, replyCapGetCapReplyCanGrant(w0) === 1);
+      return;
     case CAP_NULL:
       return;
     default:

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Kernel } from './kernel.js';
-import { NUM_PRIORITIES, TIME_SLICE } from '../../abi/config.js';
+import { NUM_DOMAINS, NUM_PRIORITIES, TIME_SLICE } from '../../abi/config.js';
 import { NEXT_IP_REGISTER, FAULT_REGISTER } from '../../hardware/registers.js';
 import {
   L2_BITMAP_SIZE, SCHEDULER_ACTION_CHOOSE_NEW_THREAD, SCHEDULER_ACTION_RESUME_CURRENT_THREAD,
@@ -281,11 +281,13 @@ export function timerTick(k: Kernel): void {
       rescheduleRequired(k);
     }
   }
-  decrementDomainTime(k);
-  if (k.ksDomainTimeHi === 0 && k.ksDomainTimeLo === 0) rescheduleRequired(k);
+  if (NUM_DOMAINS > 1) {
+    decrementDomainTime(k);
+    if (k.ksDomainTimeHi === 0 && k.ksDomainTimeLo === 0) rescheduleRequired(k);
+  }
 }
 
-// `ksDomainTime--` on the 64-bit counter (numDomains > 1 here).
+// `ksDomainTime--` on the 64-bit counter.
 function decrementDomainTime(k: Kernel): void {
   if (k.ksDomainTimeLo === 0) {
     k.ksDomainTimeHi = (k.ksDomainTimeHi - 1) >>> 0;

@@ -151,7 +151,7 @@ function decodeCancelBadgedSends(k: Kernel, destSlot: number): Exception {
   const d1 = k.mem.read32(destSlot + CTE_CAP_W1);
   if (!hasCancelSendRights(d0, d1)) return syscallError(k, ERROR_CODE.IllegalOperation);
   setThreadState(k, k.ksCurThread, THREAD_STATE_RESTART);
-  if (endpointCapGetCapEPBadge(d0) !== 0) cancelBadgedSends(k, endpointCapGetCapEPPtr(d1));
+  if (endpointCapGetCapEPBadge(d0) !== 0) cancelBadgedSends(k, endpointCapGetCapEPPtr(d1), endpointCapGetCapEPBadge(d0));
   return EXCEPTION_NONE;
 }
 

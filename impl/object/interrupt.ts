@@ -1,19 +1,20 @@
 /**
  * Interrupt state and handling (seL4 `src/object/interrupt.c`, GICv2 driver
  * `include/arch/arm/arch/machine/gic_v2.h`; l4v `Interrupt_A`). The GIC operations go to the
- * machine's interrupt controller `k.irq`. IRQ invocations belong to a later slice.
+ * machine's interrupt controller `k.irq`. The IRQ invocations are in `irq.ts`.
  *
  * @module
  */
 import type { Kernel } from '../kernel/kernel.js';
 import { MAX_IRQ } from '../../abi/config.js';
-import { LABEL } from '../../abi/labels.js';
-import { ERROR_CODE } from '../../abi/errors.js';
 import { IRQ_SPURIOUS } from '../../hardware/irq.js';
-import { EXCEPTION_SYSCALL_ERROR, type Exception } from '../kernel/failures.js';
 import { IRQ_INACTIVE, IRQ_RESERVED, IRQ_SIGNAL, IRQ_TIMER } from '../kernel/statedata.js';
-import { KernelPanic, NotModelledYet } from '../kernel/panic.js';
-import { CAP_NOTIFICATION, capGetCapType, notificationCapGetCapNtfnCanSend } from './cap.js';
+import { KernelPanic } from '../kernel/panic.js';
+import {
+  CAP_NOTIFICATION, capGetCapType, notificationCapGetCapNtfnBadge, notificationCapGetCapNtfnCanSend,
+  notificationCapGetCapNtfnPtr,
+} from './cap.js';
+import { sendSignal } from './notification.js';
 import { cteDeleteOne } from './delete.js';
 import { timerTick } from '../kernel/thread.js';
 
@@ -70,7 +71,7 @@ export function handleInterrupt(k: Kernel, irq: number): void {
       const slot = k.intStateIRQNode + 16 * irq;
       const w0 = k.mem.read32(slot);
       if (capGetCapType(w0) === CAP_NOTIFICATION && notificationCapGetCapNtfnCanSend(k.mem.read32(slot + 4))) {
-        throw new NotModelledYet('sendSignal for an IRQ with a notification handler');
+        sendSignal(k, notificationCapGetCapNtfnPtr(w0), notificationCapGetCapNtfnBadge(k.mem.read32(slot + 4)));
       }
       maskInterrupt(k, true, irq);
       break;
@@ -93,26 +94,4 @@ export function handleInterrupt(k: Kernel, irq: number): void {
 /** `handleSpuriousIRQ`: nothing on the GIC. */
 export function handleSpuriousIRQ(): void {
   // GICv2: nothing to do
-}
-
-function illegalOperation(k: Kernel): Exception {
-  k.currentSyscallError.type = ERROR_CODE.IllegalOperation;
-  return EXCEPTION_SYSCALL_ERROR;
-}
-
-/** `decodeIRQControlInvocation`: wrong label ⇒ IllegalOperation; the three IRQ-control labels: a later slice. */
-export function decodeIRQControlInvocation(k: Kernel, invLabel: number): Exception {
-  if (invLabel === LABEL.IRQIssueIRQHandler || invLabel === LABEL.ARMIRQIssueIRQHandlerTrigger ||
-      invLabel === LABEL.ARMIRQIssueSGISignal) {
-    throw new NotModelledYet(`IRQControl invocation ${invLabel}`);
-  }
-  return illegalOperation(k);
-}
-
-/** `decodeIRQHandlerInvocation`: wrong label ⇒ IllegalOperation; Ack/SetIRQHandler/Clear: a later slice. */
-export function decodeIRQHandlerInvocation(k: Kernel, invLabel: number): Exception {
-  if (invLabel === LABEL.IRQAckIRQ || invLabel === LABEL.IRQSetIRQHandler || invLabel === LABEL.IRQClearIRQHandler) {
-    throw new NotModelledYet(`IRQHandler invocation ${invLabel}`);
-  }
-  return illegalOperation(k);
 }

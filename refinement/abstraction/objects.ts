@@ -141,7 +141,7 @@ function fault(w0: number, w1: number, l0: number, l1: number, base: number): Fa
     case 1:
       return { kind: 'CapFault', address: w1 >>> 0, inReceivePhase: w0 >>> 31 === 1, failure: lookupFailure(l0, l1) };
     case 2:
-      return { kind: 'UnknownSyscallException', number: w1 | 0 };
+      return { kind: 'UnknownSyscallException', number: w1 >>> 0 };
     case 3:
       return { kind: 'UserException', number: w1 >>> 0, code: w0 >>> 4 };
     case 5:

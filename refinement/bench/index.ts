@@ -9,10 +9,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type BenchReport, type BenchSuite, runSuites, type Stats } from './harness.js';
 import { hardwareSuite } from './hardware.js';
+import { ipcSuite } from './ipc.js';
 import { kernelSuite } from './kernel.js';
 
 /** Every suite `sel4ts bench` runs, in order. Kernel suites join this list as they land. */
-export const SUITES: readonly BenchSuite[] = [hardwareSuite, kernelSuite];
+export const SUITES: readonly BenchSuite[] = [hardwareSuite, kernelSuite, ipcSuite];
 
 /** Where the last run's JSON goes (the repository's `bench-results/`, git-ignored). */
 export const RESULTS_DIR = fileURLToPath(new URL('../../bench-results/', import.meta.url));

@@ -8,6 +8,7 @@
  * @module
  */
 import type { InvocationLabel } from '../../abi/labels.js';
+import type { Syscall } from '../../hardware/events.js';
 
 /** The CNode invocation labels of this slice. */
 export const CNODE_LABELS = [
@@ -18,8 +19,24 @@ export const CNODE_LABELS = [
 /** A CNode invocation label. */
 export type CNodeLabel = (typeof CNODE_LABELS)[number];
 
-/** Every invocation label this slice models: UntypedRetype and the nine CNode labels. */
-export const SLICE_LABELS: readonly InvocationLabel[] = ['UntypedRetype', ...CNODE_LABELS];
+
+/** The TCB invocation labels (2..16). */
+export const TCB_LABELS = [
+  'TCBReadRegisters', 'TCBWriteRegisters', 'TCBCopyRegisters', 'TCBConfigure', 'TCBSetPriority',
+  'TCBSetMCPriority', 'TCBSetSchedParams', 'TCBSetIPCBuffer', 'TCBSetSpace', 'TCBSuspend', 'TCBResume',
+  'TCBBindNotification', 'TCBUnbindNotification', 'TCBSetTLSBase', 'TCBSetFlags',
+] as const satisfies readonly InvocationLabel[];
+
+/** The IRQControl and IRQHandler invocation labels. */
+export const IRQ_LABELS = [
+  'IRQIssueIRQHandler', 'ARMIRQIssueIRQHandlerTrigger', 'ARMIRQIssueSGISignal', 'IRQAckIRQ', 'IRQSetIRQHandler', 'IRQClearIRQHandler',
+] as const satisfies readonly InvocationLabel[];
+
+/** The domain-cap invocation labels. */
+export const DOMAIN_LABELS = ['DomainSetSet', 'DomainScheduleConfigure', 'DomainScheduleSetStart'] as const satisfies readonly InvocationLabel[];
+
+/** A TCB, IRQ or domain invocation label. */
+export type ObjectLabel = (typeof TCB_LABELS)[number] | (typeof IRQ_LABELS)[number] | (typeof DOMAIN_LABELS)[number];
 
 /** The system calls that invoke a cap. */
 export type InvokeSyscall = 'SysCall' | 'SysSend' | 'SysNBSend';
@@ -94,11 +111,13 @@ export interface RetypeAction {
   /** How the current thread traps. */
   readonly syscall: InvokeSyscall;
   /**
-   * The untyped invoked: the k-th RAM untyped cap, or the k-th of any untyped cap (device
+   * The untyped invoked: the k-th RAM untyped cap, the k-th RAM untyped `ready` to hold
+   * the objects at once (one already reset, else one of the smallest that fit: a first retype
+   * resets the whole untyped, with preemption points), or the k-th of any untyped cap (device
    * untypeds hold only frames and untypeds); a near miss invokes a CNode cap, an empty slot
    * or a foreign cap.
    */
-  readonly untyped: { readonly how: 'ram' | 'untyped' | 'cnode' | 'null' | 'foreign'; readonly k: number };
+  readonly untyped: { readonly how: 'ram' | 'ready' | 'untyped' | 'cnode' | 'null' | 'foreign'; readonly k: number };
   /** The object type word (0..10 valid; larger ones are near misses). */
   readonly type: number;
   /** The size-bits word (its meaning depends on the type). */
@@ -156,9 +175,11 @@ export interface PlainSyscallAction {
 }
 
 /**
- * An event that ends the current thread's useful life in this slice: a fault with no fault
- * handler (a double fault makes it Inactive), or a receive on a cap that is no endpoint.
- * Drawn rarely; afterwards only interrupts can be issued.
+ * A fault of the current thread, or a receive on a cap that is no endpoint (a cap fault): a
+ * thread with a usable fault handler sends the fault to it and waits for the reply; one
+ * without (the root task has none) is left Inactive by the double fault. The root task
+ * faults only when `evenRoot` is set (rarely drawn: its end leaves little to run); otherwise,
+ * while the root task runs, the action yields.
  */
 export interface FaultAction {
   /** Discriminant. */
@@ -169,7 +190,137 @@ export interface FaultAction {
   readonly word: number;
   /** The second word (code, FSR). */
   readonly word2: number;
+  /** Whether the root task may fault too. */
+  readonly evenRoot: boolean;
+}
+
+/**
+ * A cap of the current thread's CSpace chosen at run time (its CPtr is its root-CNode slot
+ * index): one of the root task's own caps (`root-*`, `irq-control`, `domain`), the k-th cap
+ * of a kind or in a state, the k-th empty slot, or a raw CPtr.
+ *
+ * - `tcb`, `other-tcb` (a TCB other than the current thread), `self-tcb`, `child-tcb` (neither
+ *   the current thread nor the root task), `inactive-tcb` (a thread not started yet,
+ *   configured ones first), `bound-tcb` (a thread bound to a notification);
+ * - `endpoint`, `handler` (an endpoint cap with Write and Grant or GrantReply: a usable
+ *   fault handler), `send-partner` / `recv-partner` (an endpoint or notification cap whose
+ *   object has a partner waiting: a receiver for a send, a sender or a signal for a receive);
+ * - `notification`, `bindable` (a notification cap with Read whose notification is neither
+ *   bound nor waited on); `frame` (a RAM frame), `device-frame`, `pd` (a page directory cap,
+ *   often one without an ASID), `irq-handler`, `signal-handler` (an IRQ handler cap whose line
+ *   signals a notification), `sgi`, `reply`, `cnode`, `untyped`, `any`, `empty`, `raw`;
+ * - `invoked` (an extra cap of an IPC: the cap the message is sent through, which the kernel
+ *   unwraps to its badge instead of transferring it).
+ */
+export interface CapChoice {
+  /** How the cap is chosen. */
+  readonly how:
+    | 'root-tcb' | 'root-cnode' | 'root-pd' | 'root-buffer' | 'irq-control' | 'domain'
+    | 'tcb' | 'other-tcb' | 'self-tcb' | 'child-tcb' | 'inactive-tcb' | 'bound-tcb'
+    | 'endpoint' | 'handler' | 'send-partner' | 'recv-partner' | 'notification' | 'bindable'
+    | 'frame' | 'device-frame' | 'pd' | 'irq-handler' | 'signal-handler' | 'sgi' | 'reply' | 'cnode' | 'untyped'
+    | 'any' | 'empty' | 'raw' | 'invoked';
+  /** The k of "the k-th", or the raw CPtr. */
+  readonly k: number;
+}
+
+/** A message word: a literal word, or the CPtr of a chosen cap (fault endpoints, destination slots). */
+export type MessageWord = number | CapChoice;
+
+/**
+ * An invocation of a TCB, IRQControl, IRQHandler, SGISignal or domain cap: the invoked cap,
+ * the message words in libsel4's packing (SEL4-API.md §2) and the extra caps, all chosen by
+ * the arbitraries of `arbitraries/objects.ts` as mostly good arguments with near misses.
+ */
+export interface ObjectAction {
+  /** Discriminant. */
+  readonly t: 'Object';
+  /** How the current thread traps. */
+  readonly syscall: InvokeSyscall;
+  /** The label (an SGISignal cap answers any label). */
+  readonly label: ObjectLabel;
+  /** The invoked cap. */
+  readonly cap: CapChoice;
+  /** The message words. */
+  readonly mrs: readonly MessageWord[];
+  /** The extra caps. */
+  readonly caps: readonly CapChoice[];
+  /** As for {@link CNodeAction.shortBy}. */
+  readonly shortBy: number;
+  /** As for {@link CNodeAction.noExtraCaps}. */
+  readonly noExtraCaps: boolean;
+  /** As for {@link CNodeAction.pendingIRQ}. */
+  readonly pendingIRQ: number | null;
+}
+
+/**
+ * An IPC system call on an endpoint, notification or reply cap: Send, NBSend and Call
+ * (a signal on a notification), Recv and NBRecv (Wait and Poll on a notification), Reply
+ * and ReplyRecv, with a message of a few words and extra caps, and the receive slot for a
+ * transferred cap written into the IPC buffer.
+ */
+export interface IPCAction {
+  /** Discriminant. */
+  readonly t: 'IPC';
+  /** The system call. */
+  readonly syscall: Exclude<Syscall, 'SysYield'>;
+  /** The cap in r0 (ignored by Reply). */
+  readonly cap: CapChoice;
+  /** The message label (20 bits; a reply with a non-zero label to a fault ends the faulted thread). */
+  readonly label: number;
+  /** The message words (the length is their number). */
+  readonly mrs: readonly number[];
+  /** The extra caps (at most three). */
+  readonly caps: readonly CapChoice[];
+  /** Where a received cap goes (receiveCNode, receiveIndex, receiveDepth), or null for nowhere. */
+  readonly receiveSlot: CapChoice | null;
+  /**
+   * Block even when nothing could ever wake the current thread again (no other thread is
+   * runnable and no interrupt can signal it); without it such a blocking call becomes its
+   * non-blocking form, so that traces keep going.
+   */
+  readonly evenIfStuck: boolean;
+}
+
+/** An interrupt on a line the kernel has handed to user level (the k-th issued line; the timer if none). */
+export interface UserIRQAction {
+  /** Discriminant. */
+  readonly t: 'UserIRQ';
+  /** Which issued line. */
+  readonly k: number;
 }
 
 /** One environment action. */
-export type Action = CNodeAction | RetypeAction | RawAction | InterruptAction | PlainSyscallAction | FaultAction;
+export type Action = CNodeAction | RetypeAction | RawAction | InterruptAction | PlainSyscallAction | FaultAction | ObjectAction | IPCAction | UserIRQAction;
+
+/**
+ * What the generators leave out until both kernels model it: object labels whose decode or
+ * perform still ends in `NotModelledYet`, and the IPC paths (an invocation of an endpoint,
+ * a receive on one, a signal, a wait on a notification, a reply, a fault sent to a handler,
+ * an interrupt signalling a notification). Shortened as the kernels land them; the check
+ * then exercises what was taken off.
+ */
+export const NOT_MODELLED_YET: readonly (ObjectLabel | IPCFeature)[] = [
+];
+
+/**
+ * The kernel paths of IPC the generators switch as one: `EndpointSend` (Send, NBSend, Call on
+ * an endpoint), `EndpointRecv` (Recv, NBRecv on an endpoint), `NotificationSignal` (an
+ * invocation of a notification), `NotificationWait` (Recv, NBRecv on a notification), `Reply`
+ * (a reply cap used: Reply with a caller, an invocation of a reply cap), `FaultIPC` (a fault
+ * sent to a fault handler), `IRQSignal` (an interrupt signalling its handler's notification),
+ * `SGISignal` (an invocation of an SGI signal cap).
+ */
+export type IPCFeature = 'EndpointSend' | 'EndpointRecv' | 'NotificationSignal' | 'NotificationWait' | 'Reply' | 'FaultIPC' | 'IRQSignal' | 'SGISignal';
+
+const switchedOff = new Set<string>(NOT_MODELLED_YET);
+
+/** Whether the generators use a label or IPC path (it is not in {@link NOT_MODELLED_YET}). */
+export function isModelled(f: ObjectLabel | IPCFeature): boolean {
+  return !switchedOff.has(f);
+}
+
+/** Every invocation label the check exercises: UntypedRetype, the CNode labels and the object labels that have landed. */
+export const SLICE_LABELS: readonly InvocationLabel[] = [
+  'UntypedRetype', ...CNODE_LABELS, ...[...TCB_LABELS, ...IRQ_LABELS, ...DOMAIN_LABELS].filter(isModelled),
+];

@@ -1,29 +1,25 @@
 /**
- * fast-check arbitraries of {@link Action}s: mostly well-formed invocations of this slice's
- * labels built from choices resolved against the caps the current thread holds, some near
- * misses (off-by-one sizes, wrong depths, full slots, wrong cap kinds, short messages), some
- * raw random words, interrupts, and rarely an event that ends the current thread.
+ * fast-check arbitraries of {@link Action}s: mostly well-formed invocations built from
+ * choices resolved against the caps the current thread holds, some near misses (off-by-one
+ * sizes, wrong depths, full slots, wrong cap kinds, short messages), some raw random words,
+ * interrupts, faults, IPC between the threads the generators bring to life, and the mix of
+ * all of them. The CNode and Retype arbitraries are here; those of the other objects are in
+ * `tcb.ts`, `irq.ts`, `domain.ts`, `ipc.ts`, `fault.ts`.
  *
  * @module
  */
 import fc from 'fast-check';
 import { OBJECT_TYPE_NUMBER } from '../../abi/objecttype.js';
-import { ARM_PRIV_TIMER } from '../../hardware/board.js';
 import {
-  CNODE_LABELS, type Action, type CNodeAction, type CNodeLabel, type FaultAction, type InterruptAction,
-  type InvokeSyscall, type NodeChoice, type PlainSyscallAction, type RawAction, type RetypeAction, type SlotChoice,
+  CNODE_LABELS, DOMAIN_LABELS, IRQ_LABELS, isModelled, TCB_LABELS, type Action, type CNodeAction, type CNodeLabel, type IPCAction,
+  type InterruptAction, type NodeChoice, type PlainSyscallAction, type RawAction, type RetypeAction, type SlotChoice,
 } from './action.js';
-
-const TIMER_IRQ = ARM_PRIV_TIMER.irq;
-const k = fc.nat({ max: 1 << 16 });
-const word = fc.integer({ min: 0, max: 0xffffffff });
-
-/** Mostly SysCall (the reply tells the outcome), sometimes Send or NBSend. */
-const invokeSyscall: fc.Arbitrary<InvokeSyscall> = fc.oneof(
-  { weight: 16, arbitrary: fc.constant('SysCall' as const) },
-  { weight: 2, arbitrary: fc.constant('SysSend' as const) },
-  { weight: 2, arbitrary: fc.constant('SysNBSend' as const) },
-);
+import { invokeSyscall, kArb as k, noExtraCaps, pendingIRQ, shortBy, TIMER_IRQ, word } from './choices.js';
+import { domainAction } from './domain.js';
+import { faultAction } from './fault.js';
+import { ipcAction, ipcActionOf } from './ipc.js';
+import { irqAction, sgiAction, userIRQAction } from './irq.js';
+import { tcbAction } from './tcb.js';
 
 /** A depth: mostly exact, sometimes off by one, 0, above 32 or random. */
 const depth: fc.Arbitrary<'exact' | number> = fc.oneof(
@@ -76,17 +72,6 @@ const capData = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(fc.nat({ max: 0x3ffff }), fc.nat({ max: 31 })).map(([g, size]) => ((g << 8) | (size << 3)) >>> 0) },
   { weight: 1, arbitrary: word },
 );
-
-/** A line made pending before an invocation: usually none, sometimes the timer. */
-const pendingIRQ: fc.Arbitrary<number | null> = fc.oneof(
-  { weight: 12, arbitrary: fc.constant(null) },
-  { weight: 2, arbitrary: fc.constant(TIMER_IRQ) },
-  { weight: 1, arbitrary: fc.nat({ max: 159 }) },
-);
-
-/** How many message words short (mostly none). */
-const shortBy = fc.oneof({ weight: 25, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }) });
-const noExtraCaps = fc.oneof({ weight: 30, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
 
 /**
  * Where each label's destination slot is mostly: empty for the copies, full for the rest;
@@ -154,10 +139,11 @@ const typed = (type: number, size: fc.Arbitrary<number>): fc.Arbitrary<{ type: n
 /** An object type with a size word that suits it (mostly), including invalid types. */
 const typeAndSize = fc.oneof(
   { weight: 6, arbitrary: typed(OBJECT_TYPE_NUMBER.Endpoint, ignoredSize) },
-  { weight: 3, arbitrary: typed(OBJECT_TYPE_NUMBER.Notification, ignoredSize) },
+  { weight: 4, arbitrary: typed(OBJECT_TYPE_NUMBER.Notification, ignoredSize) },
   { weight: 5, arbitrary: typed(OBJECT_TYPE_NUMBER.CapTable, cnodeSize) },
   { weight: 4, arbitrary: typed(OBJECT_TYPE_NUMBER.Untyped, untypedSize) },
-  { weight: 2, arbitrary: typed(OBJECT_TYPE_NUMBER.TCB, ignoredSize) },
+  { weight: 5, arbitrary: typed(OBJECT_TYPE_NUMBER.TCB, ignoredSize) },
+  { weight: 1, arbitrary: typed(OBJECT_TYPE_NUMBER.SmallPage, ignoredSize) },
   { weight: 3, arbitrary: fc.record({ type: fc.integer({ min: 0, max: 10 }), sizeBits: fc.oneof(fc.nat({ max: 12 }), untypedSize) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.oneof(fc.integer({ min: 11, max: 40 }), word), sizeBits: ignoredSize }) },
 );
@@ -200,6 +186,29 @@ export const retypeAction: fc.Arbitrary<RetypeAction> = fc.record({
   pendingIRQ,
 }).map(({ typeAndSize: ts, ...rest }) => ({ ...rest, type: ts.type, sizeBits: ts.sizeBits }));
 
+/**
+ * A Retype that makes the objects threads and IPC need: TCBs, endpoints, notifications and
+ * frames for IPC buffers, a few at a time, from an untyped ready to hold them, into empty
+ * root slots, with nothing pending to preempt it.
+ */
+export const makeObjectsAction: fc.Arbitrary<RetypeAction> = fc.record({
+  t: fc.constant('Retype' as const),
+  syscall: fc.constant('SysCall' as const),
+  untyped: k.map((n) => ({ how: 'ready' as const, k: n })),
+  type: fc.constantFrom(
+    OBJECT_TYPE_NUMBER.TCB, OBJECT_TYPE_NUMBER.TCB, OBJECT_TYPE_NUMBER.TCB, OBJECT_TYPE_NUMBER.Endpoint, OBJECT_TYPE_NUMBER.Endpoint,
+    OBJECT_TYPE_NUMBER.Endpoint, OBJECT_TYPE_NUMBER.Notification, OBJECT_TYPE_NUMBER.Notification, OBJECT_TYPE_NUMBER.SmallPage,
+  ),
+  sizeBits: fc.constant(0),
+  root: fc.constant({ how: 'root' as const }),
+  node: fc.constant({ how: 'self' as const }),
+  offset: k.map((n) => ({ how: 'empty' as const, k: n })),
+  count: fc.integer({ min: 1, max: 3 }),
+  shortBy: fc.constant(0),
+  noExtraCaps: fc.constant(false),
+  pendingIRQ: fc.constant(null),
+});
+
 /** Raw register contents sent to a cap this slice models (or anywhere, non-blocking). */
 export const rawAction: fc.Arbitrary<RawAction> = fc.record({
   t: fc.constant('Raw' as const),
@@ -225,35 +234,43 @@ export const plainAction: fc.Arbitrary<PlainSyscallAction> = fc.record({
   syscall: fc.constantFrom('SysYield' as const, 'SysReply' as const),
 });
 
-/** A fault or receive that leaves the current thread inactive. */
-export const faultAction: fc.Arbitrary<FaultAction> = fc.record({
-  t: fc.constant('Fault' as const),
-  what: fc.constantFrom(
-    'UnknownSyscall' as const, 'UserLevelFault' as const, 'VMFaultData' as const, 'VMFaultInstruction' as const,
-    'SysRecv' as const, 'SysNBRecv' as const, 'SysReplyRecv' as const,
-  ),
-  word,
-  word2: word,
-});
-
-/** The weights of the action mix (the default favours this slice's ten labels). */
+/** The weights of the action mix (relative; 0 leaves a kind out). */
 export interface ActionWeights {
   /** Per CNode label. */
   readonly cnode: number;
   /** UntypedRetype. */
   readonly retype: number;
+  /** Retypes that make TCBs, endpoints, notifications and frames for the threads and IPC. */
+  readonly make: number;
   /** Raw words. */
   readonly raw: number;
   /** Interrupts. */
   readonly interrupt: number;
   /** Yield and Reply. */
   readonly plain: number;
-  /** Events that end the current thread (rare). */
+  /** Faults on purpose. */
   readonly fault: number;
+  /** Per TCB label (as far as modelled). */
+  readonly tcb: number;
+  /** Per IRQ label, and SGI signals (as far as modelled). */
+  readonly irq: number;
+  /** Per domain label (as far as modelled). */
+  readonly domain: number;
+  /** IPC system calls (as far as modelled). */
+  readonly ipc: number;
+  /** Interrupts on lines handed to user level. */
+  readonly userIRQ: number;
 }
 
 /** The default mix. */
-export const DEFAULT_WEIGHTS: ActionWeights = { cnode: 6, retype: 14, raw: 3, interrupt: 3, plain: 1, fault: 0.3 };
+export const DEFAULT_WEIGHTS: ActionWeights = {
+  cnode: 5, retype: 9, make: 12, raw: 2, interrupt: 2, plain: 2, fault: 3, tcb: 2, irq: 2.5, domain: 1.5, ipc: 30, userIRQ: 3,
+};
+
+/** Whether any IPC path is modelled (the IPC actions resolve to Yield where theirs is not). */
+function ipcModelled(): boolean {
+  return (['EndpointSend', 'EndpointRecv', 'NotificationSignal', 'NotificationWait', 'Reply'] as const).some(isModelled);
+}
 
 /** An arbitrary action from the given mix (weights are relative; 0 leaves a kind out). */
 export function actionArb(weights: ActionWeights = DEFAULT_WEIGHTS): fc.Arbitrary<Action> {
@@ -265,12 +282,26 @@ export function actionArb(weights: ActionWeights = DEFAULT_WEIGHTS): fc.Arbitrar
   };
   for (const label of CNODE_LABELS) add(weights.cnode * labelWeight(label), cnodeAction(label));
   add(weights.retype, retypeAction);
+  add(weights.make, makeObjectsAction);
   add(weights.raw, rawAction);
   add(weights.interrupt, interruptAction);
   add(weights.plain, plainAction);
   add(weights.fault, faultAction);
+  for (const label of TCB_LABELS) if (isModelled(label)) add(weights.tcb * TCB_WEIGHT[label], tcbAction(label));
+  for (const label of IRQ_LABELS) if (isModelled(label) && (label !== 'IRQSetIRQHandler' || isModelled('IRQSignal'))) add(weights.irq, irqAction(label));
+  if (isModelled('SGISignal')) add(weights.irq * 0.5, sgiAction);
+  for (const label of DOMAIN_LABELS) if (isModelled(label)) add(weights.domain, domainAction(label));
+  if (ipcModelled()) add(weights.ipc, ipcAction);
+  add(weights.userIRQ, userIRQAction);
   return fc.oneof(...parts);
 }
+
+// Configure, SetPriority and Resume bring threads to life, so they come more often.
+const TCB_WEIGHT: Record<(typeof TCB_LABELS)[number], number> = {
+  TCBReadRegisters: 1, TCBWriteRegisters: 1, TCBCopyRegisters: 1, TCBConfigure: 4, TCBSetPriority: 3, TCBSetMCPriority: 1.2,
+  TCBSetSchedParams: 1.2, TCBSetIPCBuffer: 1, TCBSetSpace: 1.2, TCBSuspend: 1, TCBResume: 4, TCBBindNotification: 1.5,
+  TCBUnbindNotification: 1, TCBSetTLSBase: 0.8, TCBSetFlags: 0.8,
+};
 
 // Copy and Mint build the material the others act on, so they come more often; Revoke and
 // Delete need more tries to meet a preemption point.
@@ -291,44 +322,69 @@ function labelWeight(label: CNodeLabel): number {
 }
 
 /** Entry names `--entry` accepts besides the labels. */
-export const FOCUS_EVENTS = ['Interrupt', 'SysYield', 'SysReply', 'UnknownSyscall', 'UserLevelFault', 'VMFaultEvent', 'SysRecv', 'SysNBRecv', 'SysReplyRecv', 'SysCall', 'SysSend', 'SysNBSend', 'raw'] as const;
+export const FOCUS_EVENTS = [
+  'Interrupt', 'SysYield', 'SysReply', 'UnknownSyscall', 'UserLevelFault', 'VMFaultEvent', 'SysRecv', 'SysNBRecv', 'SysReplyRecv',
+  'SysCall', 'SysSend', 'SysNBSend', 'raw',
+] as const;
 
 /**
  * The action mix focused on one entry (a label, a syscall or an event name): mostly that
- * entry, plus enough Retype, Copy and Mint to give it material. Undefined for an unknown name.
+ * entry, plus enough Retype, Copy and Mint to give it material (and, for the objects of
+ * threads and IPC, threads brought to life). Undefined for an unknown name.
  */
 export function focusedActionArb(entry: string): fc.Arbitrary<Action> | undefined {
   const setup: fc.WeightedArbitrary<Action>[] = [
     { weight: 4, arbitrary: retypeAction },
+    { weight: 3, arbitrary: makeObjectsAction },
     { weight: 2, arbitrary: cnodeAction('CNodeCopy') },
     { weight: 2, arbitrary: cnodeAction('CNodeMint') },
     { weight: 1, arbitrary: interruptAction },
   ];
+  for (const label of ['TCBConfigure', 'TCBResume', 'TCBSetPriority'] as const) if (isModelled(label)) setup.push({ weight: 1, arbitrary: tcbAction(label) });
   const focus = (a: fc.Arbitrary<Action>, weight = 12): fc.Arbitrary<Action> => fc.oneof({ weight, arbitrary: a }, ...setup);
   if ((CNODE_LABELS as readonly string[]).includes(entry)) return focus(cnodeAction(entry as CNodeLabel));
+  const object = objectFocus(entry);
+  if (object !== undefined) return focus(object);
+  const viaIPC = (syscall: IPCAction['syscall'], others: fc.Arbitrary<Action>): fc.Arbitrary<Action> =>
+    ipcModelled() ? focus(fc.oneof(ipcActionOf(syscall), others)) : focus(others, 2);
   switch (entry) {
     case 'UntypedRetype':
       return focus(retypeAction);
     case 'Interrupt':
-      return focus(interruptAction);
+      return focus(fc.oneof(interruptAction, userIRQAction));
     case 'SysYield':
-    case 'SysReply':
       return focus(plainAction.map((a) => ({ ...a, syscall: entry })));
+    case 'SysReply':
+      return viaIPC(entry, plainAction.map((a) => ({ ...a, syscall: entry })));
     case 'raw':
       return focus(rawAction);
     case 'SysCall':
     case 'SysSend':
-    case 'SysNBSend':
-      return actionArb().map((a) => ('syscall' in a && (a.t === 'CNode' || a.t === 'Retype' || a.t === 'Raw') ? { ...a, syscall: entry } : a));
-    case 'UnknownSyscall':
-    case 'UserLevelFault':
+    case 'SysNBSend': {
+      const invocations = actionArb().map((a) => ('syscall' in a && (a.t === 'CNode' || a.t === 'Retype' || a.t === 'Raw' || a.t === 'Object') ? { ...a, syscall: entry } : a));
+      return ipcModelled() ? fc.oneof(invocations, ipcActionOf(entry)) : invocations;
+    }
     case 'SysRecv':
     case 'SysNBRecv':
     case 'SysReplyRecv':
-      return focus(faultAction.map((a) => ({ ...a, what: entry })), 2);
+      return viaIPC(entry, faultAction.map((a) => ({ ...a, what: entry })));
+    case 'UnknownSyscall':
+    case 'UserLevelFault':
+      return focus(faultAction.map((a) => ({ ...a, what: entry })), 4);
     case 'VMFaultEvent':
-      return focus(faultAction.map((a) => ({ ...a, what: a.word & 1 ? ('VMFaultData' as const) : ('VMFaultInstruction' as const) })), 2);
+      return focus(faultAction.map((a) => ({ ...a, what: a.word & 1 ? ('VMFaultData' as const) : ('VMFaultInstruction' as const) })), 4);
     default:
       return undefined;
   }
+}
+
+// The arbitrary of a TCB, IRQ or domain label that is modelled.
+function objectFocus(entry: string): fc.Arbitrary<Action> | undefined {
+  const tcb = TCB_LABELS.find((l) => l === entry);
+  if (tcb !== undefined && isModelled(tcb)) return tcbAction(tcb);
+  const irq = IRQ_LABELS.find((l) => l === entry);
+  if (irq !== undefined && isModelled(irq)) return irqAction(irq);
+  const domain = DOMAIN_LABELS.find((l) => l === entry);
+  if (domain !== undefined && isModelled(domain)) return domainAction(domain);
+  return undefined;
 }

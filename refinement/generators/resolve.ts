@@ -5,60 +5,59 @@
  *
  * @module
  */
-import { LABEL, type InvocationLabel } from '../../abi/labels.js';
-import { wordFromMessageInfo } from '../../abi/message-info.js';
+import { invocationLabel } from '../../abi/labels.js';
 import { OBJECT_TYPES } from '../../abi/objecttype.js';
-import { SYSCALL_NUMBER, type KernelEvent, type Syscall } from '../../hardware/events.js';
+import { SYSCALL_NUMBER, type Syscall } from '../../hardware/events.js';
 import { MSG_REGISTERS, Reg } from '../../hardware/registers.js';
 import type { Cap } from '../../spec/state/cap.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
-import type { Action, CNodeAction, FaultAction, NodeChoice, RawAction, RetypeAction, SlotChoice } from './action.js';
+import { isModelled, type Action, type CNodeAction, type FaultAction, type NodeChoice, type RawAction, type RetypeAction, type SlotChoice } from './action.js';
+import { TIMER_IRQ } from './choices.js';
 import {
   FOREIGN_CAP_KINDS, cnodeAt, cspaceView, exactDepth, indexWord, isProtectedRootSlot, kth, kthEmpty, occupied, rootSlotsOfKind,
   rootSlotsWhere, type CSpaceView, type NodeRef,
 } from './cspace.js';
+import { hex, IPC_CAP, IPC_MR, invoke, prefix, yieldInstead, type Message, type ResolvedAction } from './message.js';
+import { resolveIPCAction } from './resolve-ipc.js';
+import { invocationModelled, resolveObjectAction } from './resolve-object.js';
+import { canAct, hasFaultHandler, issuedLines, mayBlock, rootTask, wakingLines } from './threads.js';
 
-/** An action made concrete: what to write where, and the kernel entry. */
-export interface ResolvedAction {
-  /** The kernel entry. */
-  readonly event: KernelEvent;
-  /** `[register, value]` pairs for the current thread. */
-  readonly registers: readonly (readonly [number, number])[];
-  /** `[word offset, value]` pairs for the current thread's IPC buffer. */
-  readonly ipcWords: readonly (readonly [number, number])[];
-  /** A line to make pending at the interrupt controller first, or null. */
-  readonly pendingIRQ: number | null;
-  /** The action in seL4 terms. */
-  readonly text: string;
-}
-
-/** IPC-buffer word offset of MR i (i ≥ 4) and of extra-cap word i. */
-const IPC_MR = (i: number): number => i + 1;
-const IPC_CAP = (i: number): number => 122 + i;
+export type { ResolvedAction } from './message.js';
 
 /**
- * Resolves `a` against `s`. While the current thread is not running only an interrupt may
- * happen (l4v's precondition of `call_kernel`), so every action then becomes one.
+ * Resolves `a` against `s`. While the current thread is not running (the idle thread runs)
+ * only an interrupt may happen (l4v's precondition of `call_kernel`), so every action then
+ * becomes one: on a line that wakes a blocked thread when there is one, else the timer's.
+ * A running thread whose CSpace the choices cannot name (no root CNode resolving all 32
+ * bits) yields or takes its fault.
  */
 export function resolveAction(s: KernelState, a: Action): ResolvedAction {
   const v = cspaceView(s);
   const running = v !== undefined && v.tcb.state.kind === 'Running' && s.curThread !== s.idleThread;
-  if (!running || v.root === undefined || v.rootCap === undefined) {
-    return interrupt(a.t === 'Interrupt' ? a.line : null, running ? '' : ' (current thread not running)');
+  if (!running) return idleInterrupt(s, a);
+  if (a.t === 'Interrupt') return interrupt(a.line, '');
+  if (a.t === 'UserIRQ') return userIRQ(s, a.k);
+  if (v.root === undefined || v.rootCap === undefined || exactDepth(v.rootCap) !== 32) {
+    // A thread whose CSpace the choices cannot name runs no useful code: it faults (as a
+    // thread executing garbage would) and, with no handler it can name, ends Inactive.
+    if (a.t === 'Plain') return plain(a.syscall);
+    return fault(s, v, a.t === 'Fault' ? a : { t: 'Fault', what: 'UserLevelFault', word: 0, word2: 0, evenRoot: false });
   }
   switch (a.t) {
-    case 'Interrupt':
-      return interrupt(a.line, '');
     case 'Plain':
       return plain(a.syscall);
     case 'Fault':
-      return fault(a);
+      return fault(s, v, a);
     case 'Raw':
       return raw(v, a);
     case 'CNode':
       return cnodeInvocation(s, v, a);
     case 'Retype':
       return retype(s, v, a);
+    case 'Object':
+      return resolveObjectAction(s, v, a);
+    case 'IPC':
+      return resolveIPCAction(s, v, a);
   }
 }
 
@@ -69,6 +68,20 @@ function interrupt(line: number | null, note: string): ResolvedAction {
   };
 }
 
+// An interrupt on the k-th line handed to user level (the timer's while there is none).
+function userIRQ(s: KernelState, k: number): ResolvedAction {
+  return interrupt(kth(issuedLines(s), k) ?? TIMER_IRQ, '');
+}
+
+// With no thread running, an interrupt: the action's own, or one on a line that wakes a
+// blocked thread, or a timer tick (which moves the domain schedule on).
+function idleInterrupt(s: KernelState, a: Action): ResolvedAction {
+  const note = ' (current thread not running)';
+  if (a.t === 'Interrupt') return interrupt(a.line, note);
+  if (a.t === 'UserIRQ') return interrupt(kth(issuedLines(s), a.k) ?? TIMER_IRQ, note);
+  return interrupt(wakingLines(s)[0] ?? TIMER_IRQ, note);
+}
+
 function plain(syscall: 'SysYield' | 'SysReply'): ResolvedAction {
   return {
     event: { kind: 'Syscall', syscall }, registers: [[Reg.R7, SYSCALL_NUMBER[syscall] >>> 0]], ipcWords: [],
@@ -76,8 +89,12 @@ function plain(syscall: 'SysYield' | 'SysReply'): ResolvedAction {
   };
 }
 
-function fault(a: FaultAction): ResolvedAction {
-  const hex = (w: number): string => `0x${(w >>> 0).toString(16)}`;
+function fault(s: KernelState, v: CSpaceView, a: FaultAction): ResolvedAction {
+  if (!a.evenRoot && s.curThread === rootTask(v)) return yieldInstead(`the root task does not take ${a.what}`);
+  const handled = hasFaultHandler(s, s.curThread);
+  if (handled && !isModelled('FaultIPC')) return yieldInstead(`${a.what}: a fault sent to a handler is not modelled yet`);
+  // A faulting thread stops; unless the action insists, not when nothing could run afterwards.
+  if (!a.evenRoot && !mayBlock(s) && canAct(s, s.curThread)) return yieldInstead(`${a.what} would leave nothing to run`);
   const base = { registers: [] as [number, number][], ipcWords: [], pendingIRQ: null };
   switch (a.what) {
     case 'UnknownSyscall':
@@ -230,10 +247,6 @@ function invokedCNode(s: KernelState, v: CSpaceView, a: CNodeAction): NodeRef {
 
 // ---- printing ----
 
-function hex(w: number): string {
-  return `0x${(w >>> 0).toString(16)}`;
-}
-
 function nodeName(n: NodeRef): string {
   if (n.cap.kind === 'NullCap') return `null@${hex(n.cptr)}`;
   if (n.cptr === 2 && n.cap.kind === 'CNodeCap') return 'root';
@@ -250,37 +263,6 @@ export function rightsText(w: number): string {
   const letters = `${w & 2 ? 'R' : ''}${w & 1 ? 'W' : ''}${w & 4 ? 'G' : ''}`;
   const text = w & 8 ? `${letters}+GR` : letters;
   return text === '' ? 'none' : text;
-}
-
-function prefix(syscall: string): string {
-  return syscall === 'SysCall' ? '' : `${syscall.replace(/^Sys/, '')}:`;
-}
-
-// ---- invocations ----
-
-interface Message {
-  readonly label: InvocationLabel;
-  readonly mrs: readonly number[];
-  readonly caps: readonly number[];
-}
-
-function invoke(syscall: Syscall, cptr: number, m: Message, shortBy: number, noExtraCaps: boolean, pendingIRQ: number | null, text: string): ResolvedAction {
-  const length = Math.max(0, m.mrs.length - shortBy);
-  const caps = noExtraCaps ? [] : m.caps;
-  const info = wordFromMessageInfo({ label: LABEL[m.label], capsUnwrapped: 0, extraCaps: caps.length, length });
-  const registers: [number, number][] = [[Reg.R0, cptr >>> 0], [Reg.R1, info], [Reg.R7, SYSCALL_NUMBER[syscall] >>> 0]];
-  const ipcWords: [number, number][] = [];
-  m.mrs.slice(0, length).forEach((w, i) => {
-    if (i < MSG_REGISTERS.length) registers.push([MSG_REGISTERS[i]!, w >>> 0]);
-    else ipcWords.push([IPC_MR(i), w >>> 0]);
-  });
-  caps.forEach((c, i) => ipcWords.push([IPC_CAP(i), c >>> 0]));
-  const notes = [shortBy > 0 ? `${length} MRs` : '', noExtraCaps && m.caps.length > 0 ? 'no extra caps' : '', pendingIRQ !== null ? `IRQ ${pendingIRQ} pending` : '']
-    .filter((x) => x !== '');
-  return {
-    event: { kind: 'Syscall', syscall }, registers, ipcWords, pendingIRQ,
-    text: `${prefix(syscall)}${text}${notes.length > 0 ? ` [${notes.join(', ')}]` : ''}`,
-  };
 }
 
 const DESTRUCTIVE_DEST = new Set(['CNodeRevoke', 'CNodeDelete']);
@@ -334,11 +316,25 @@ function rootText(n: NodeRef): string {
   return name === 'root' ? '' : `${name}:`;
 }
 
+/**
+ * A Retype making one object of `type` from a RAM untyped ready for it, into the k-th empty
+ * root slot: what an action resolves to when the object it would act on does not exist yet.
+ */
+export function makeObject(s: KernelState, v: CSpaceView, type: number, k: number): ResolvedAction {
+  const r = retype(s, v, {
+    t: 'Retype', syscall: 'SysCall', untyped: { how: 'ready', k }, type, sizeBits: 0, root: { how: 'root' }, node: { how: 'self' },
+    offset: { how: 'empty', k }, count: 1, shortBy: 0, noExtraCaps: false, pendingIRQ: null,
+  });
+  return { ...r, text: `${r.text} (none to act on yet)` };
+}
+
 function retype(s: KernelState, v: CSpaceView, a: RetypeAction): ResolvedAction {
   const candidates = (): number[] => {
     switch (a.untyped.how) {
       case 'ram':
         return rootSlotsWhere(v, (c) => c.kind === 'UntypedCap' && !c.isDevice);
+      case 'ready':
+        return readyUntypeds(s, v, a);
       case 'untyped':
         return rootSlotsOfKind(v, ['UntypedCap']);
       case 'cnode':
@@ -376,8 +372,34 @@ function retype(s: KernelState, v: CSpaceView, a: RetypeAction): ResolvedAction 
   return invoke(a.syscall, cptr, m, a.shortBy, a.noExtraCaps, a.pendingIRQ, text);
 }
 
+// RAM untypeds with room for the objects: those already reset (they have children) first,
+// else the three smallest that fit, which reset in few chunks.
+function readyUntypeds(s: KernelState, v: CSpaceView, a: RetypeAction): number[] {
+  const need = Math.max(1, Math.min(a.count >>> 0, 256)) * 2 ** objectBits(a.type >>> 0, a.sizeBits >>> 0);
+  const obj = v.rootCap!.ptr;
+  const fits = rootSlotsWhere(v, (c) => c.kind === 'UntypedCap' && !c.isDevice && 2 ** c.sizeBits >= need);
+  const size = (i: number): number => (v.root!.slots.get(i) as Extract<Cap, { kind: 'UntypedCap' }>).sizeBits;
+  const used = fits.filter((i) => (s.cdtList.get(obj + 16 * i)?.length ?? 0) > 0);
+  const room = used.filter((i) => {
+    const c = v.root!.slots.get(i) as Extract<Cap, { kind: 'UntypedCap' }>;
+    return 2 ** c.sizeBits - c.freeIndex >= need;
+  });
+  return room.length > 0 ? room : [...fits].sort((x, y) => size(x) - size(y)).slice(0, 3);
+}
+
+// log2 of an object's size for a Retype type word (seL4_TCBBits, seL4_EndpointBits, ...).
+function objectBits(type: number, sizeBits: number): number {
+  const bits = [sizeBits, 9, 4, 4, sizeBits + 4, 14, 12, 16, 20, 24, 10][type];
+  return Math.min(bits ?? 4, 31);
+}
+
+const RAW_OBJECT_KINDS: readonly Cap['kind'][] = ['ThreadCap', 'IRQControlCap', 'IRQHandlerCap', 'DomainCap'];
+
 function raw(v: CSpaceView, a: RawAction): ResolvedAction {
-  const modelled = rootSlotsOfKind(v, ['CNodeCap', 'UntypedCap']);
+  // CNode and untyped caps, and the object caps whose invocation with this label is modelled
+  // (IPC caps are left to the IPC actions: raw words there would block at random).
+  const label = invocationLabel(a.info >>> 12);
+  const modelled = rootSlotsWhere(v, (c) => c.kind === 'CNodeCap' || c.kind === 'UntypedCap' || (RAW_OBJECT_KINDS.includes(c.kind) && invocationModelled(c, label)));
   // A raw CPtr has a bit above the root CNode's radix set, so its lookup fails (the guard
   // does not match): a non-blocking send then does nothing, whatever the words.
   const raw = ((a.cptr.k >>> 0) | 2 ** v.rootCap!.bits) >>> 0;
@@ -387,9 +409,8 @@ function raw(v: CSpaceView, a: RawAction): ResolvedAction {
   a.mrs.slice(0, 4).forEach((w, i) => registers.push([MSG_REGISTERS[i]!, w >>> 0]));
   const ipcWords: [number, number][] = a.mrs.slice(4).map((w, i) => [IPC_MR(i + 4), w >>> 0]);
   a.caps.forEach((c, i) => ipcWords.push([IPC_CAP(i), (c >>> 0) % 4096]));
-  const label = a.info >>> 12;
   return {
     event: { kind: 'Syscall', syscall: a.syscall }, registers, ipcWords, pendingIRQ: null,
-    text: `${prefix(a.syscall)}raw(cptr=${hex(cptr)}, label=${label}, len=${a.info & 0x7f}, caps=${extraCaps}, mrs=[${a.mrs.map(hex).join(' ')}])`,
+    text: `${prefix(a.syscall)}raw(cptr=${hex(cptr)}, label=${a.info >>> 12}, len=${a.info & 0x7f}, caps=${extraCaps}, mrs=[${a.mrs.map(hex).join(' ')}])`,
   };
 }

@@ -11,6 +11,13 @@ import { capRefsInKernelWindow, capRefsRespectsDeviceRegion, ifUnsafeThenCap, zo
 import { DEFAULT_CONTEXT, type Invariant, type InvariantContext, type Violation } from './types.js';
 import { untypedFreeIndex, untypedInc, untypedMdb } from './untyped.js';
 import { validObjs } from './valid-objs.js';
+import { validGlobalRefs } from './global-refs.js';
+import { validIrqHandlers, validIrqNode, validIrqStates } from './irq.js';
+import { ctNotInQ, validBlocked, validQueues } from './ready-queues.js';
+import { replyCapsMdb, replyMastersMdb, validReplyCaps, validReplyMasters } from './reply.js';
+import { ctInCurDomain, validDomainList, validIdleEtcb, validSchedAction } from './schedule.js';
+import { symRefs } from './sym-refs.js';
+import { ctRunningOrIdle, curTcb, ifLiveThenNonzCap, onlyIdle, validIdle } from './threads.js';
 
 /** All invariants, in the order reports list them. */
 export const allInvariants: readonly Invariant[] = [
@@ -33,6 +40,27 @@ export const allInvariants: readonly Invariant[] = [
   zombiesFinal,
   capRefsInKernelWindow,
   capRefsRespectsDeviceRegion,
+  validGlobalRefs,
+  curTcb,
+  ctRunningOrIdle,
+  validIdle,
+  onlyIdle,
+  symRefs,
+  ifLiveThenNonzCap,
+  replyCapsMdb,
+  replyMastersMdb,
+  validReplyCaps,
+  validReplyMasters,
+  validQueues,
+  ctNotInQ,
+  validBlocked,
+  validSchedAction,
+  ctInCurDomain,
+  validIdleEtcb,
+  validDomainList,
+  validIrqNode,
+  validIrqHandlers,
+  validIrqStates,
 ];
 
 /** The invariant of a given name. */

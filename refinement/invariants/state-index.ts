@@ -9,7 +9,7 @@ import { TCB_CNODE_ENTRIES, MIN_UNTYPED_BITS, MAX_UNTYPED_BITS } from '../../abi
 import type { Cap } from '../../spec/state/cap.js';
 import { slotKey, type CSlot } from '../../spec/state/cslot.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
-import type { KernelObject } from '../../spec/state/object.js';
+import type { KernelObject, TCB } from '../../spec/state/object.js';
 import { objBits } from './cap-range.js';
 
 /** A non-null cap in its slot. */
@@ -32,6 +32,14 @@ export interface PlacedObject {
   readonly obj: KernelObject;
 }
 
+/** A TCB with its address. */
+export interface PlacedTCB {
+  /** Its address. */
+  readonly addr: number;
+  /** The TCB. */
+  readonly tcb: TCB;
+}
+
 /** The shared views of one state. */
 export interface StateIndex {
   /** The state indexed. */
@@ -44,6 +52,8 @@ export interface StateIndex {
   readonly objects: readonly PlacedObject[];
   /** Untyped caps by base address. */
   readonly untypedsByBase: ReadonlyMap<number, readonly SlotCap[]>;
+  /** The TCBs in ascending address order. */
+  readonly tcbs: readonly PlacedTCB[];
 }
 
 const cache = new WeakMap<KernelState, StateIndex>();
@@ -76,6 +86,8 @@ function build(s: KernelState): StateIndex {
   caps.sort((a, b) => a.key - b.key);
   const capAt = new Map<number, SlotCap>();
   const untypedsByBase = new Map<number, SlotCap[]>();
+  const tcbs: PlacedTCB[] = [];
+  for (const o of objects) if (o.obj.kind === 'TCB') tcbs.push({ addr: o.addr, tcb: o.obj });
   for (const c of caps) {
     capAt.set(c.key, c);
     if (c.cap.kind === 'UntypedCap') {
@@ -84,7 +96,7 @@ function build(s: KernelState): StateIndex {
       untypedsByBase.set(c.cap.ptr, list);
     }
   }
-  return { state: s, caps, capAt, objects, untypedsByBase };
+  return { state: s, caps, capAt, objects, untypedsByBase, tcbs };
 }
 
 function slotCap(slot: CSlot, cap: Cap): SlotCap {

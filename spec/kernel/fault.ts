@@ -10,15 +10,17 @@ import { mask } from '../../hardware/word.js';
 import type { Fault } from '../state/exceptions.js';
 import type { KernelState } from '../state/kernel-state.js';
 import { lookupCap } from './cspace.js';
-import { getTCB } from './kheap.js';
-import { err, type Result } from './monad.js';
-import { NotModelledYet } from './panic.js';
+import { sendIPC } from '../object/endpoint.js';
+import { getTCB, updateTCB } from './kheap.js';
+import { err, ok, type Result } from './monad.js';
 import { getRestartPC, setThreadState } from './thread.js';
 
 /**
  * Sends a fault to the thread's handler: the handler CPtr must name an endpoint cap with
  * Write and Grant or GrantReply; otherwise the send fails with a cap fault on the handler
- * CPtr. Returns the state, or the fault that stopped the send. @see l4v send_fault_ipc
+ * CPtr. The fault is stored in the thread, which then calls the endpoint with the cap's
+ * badge and Grant right, and always GrantReply, so that the handler gets a reply cap.
+ * Returns the state, or the fault that stopped the send. @see l4v send_fault_ipc
  */
 export function sendFaultIPC(s: KernelState, thread: number, fault: Fault): Result<KernelState, Fault> {
   const cptr = getTCB(s, thread).faultHandler;
@@ -26,8 +28,8 @@ export function sendFaultIPC(s: KernelState, thread: number, fault: Fault): Resu
   if (!handler.ok) return err({ kind: 'CapFault', address: cptr, inReceivePhase: false, failure: handler.error });
   const cap = handler.value;
   if (cap.kind === 'EndpointCap' && cap.rights.write && (cap.rights.grant || cap.rights.grantReply)) {
-    // Store `fault` in the TCB and send it as a Call through the endpoint: the IPC slice.
-    throw new NotModelledYet(`send_fault_ipc (${fault.kind})`);
+    const s1 = updateTCB(s, thread, { fault });
+    return ok(sendIPC(s1, true, true, cap.badge, cap.rights.grant, true, thread, cap.ptr));
   }
   return err({ kind: 'CapFault', address: cptr, inReceivePhase: false, failure: { kind: 'MissingCapability', bitsLeft: 0 } });
 }

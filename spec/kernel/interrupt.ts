@@ -11,7 +11,8 @@ import { MAX_IRQ, NUM_DOMAINS, TIME_SLICE } from '../../abi/config.js';
 import type { KernelState } from '../state/kernel-state.js';
 import { getCap } from './cspace-access.js';
 import { getIRQSlot, getIRQState, getTCB, maskInterrupt, updateTCB } from './kheap.js';
-import { KernelPanic, NotModelledYet } from './panic.js';
+import { sendSignal } from '../object/notification.js';
+import { KernelPanic } from './panic.js';
 import { acknowledgeIRQ, getActiveIRQ } from './preemption.js';
 import { rescheduleRequired, tcbSchedAction, tcbSchedAppend } from './ready-queues.js';
 
@@ -41,11 +42,13 @@ export function handleInterrupt(s: KernelState, irq: number): KernelState {
     .exhaustive();
 }
 
-/** Signals the notification in an IRQ's handler slot, if it is one the kernel may send to. */
+/**
+ * Signals the notification in an IRQ's handler slot with the cap's badge, if it is a
+ * notification cap with Write. @see l4v handle_interrupt (IRQSignal)
+ */
 function signalIRQHandler(s: KernelState, irq: number): KernelState {
   const cap = getCap(s, getIRQSlot(s, irq));
-  if (cap.kind === 'NotificationCap' && cap.rights.write) throw new NotModelledYet('send_signal (IRQ)');
-  return s;
+  return cap.kind === 'NotificationCap' && cap.rights.write ? sendSignal(s, cap.ptr, cap.badge) : s;
 }
 
 /**
@@ -56,9 +59,16 @@ function signalIRQHandler(s: KernelState, irq: number): KernelState {
 export function timerTick(s: KernelState): KernelState {
   const s1 = tickTimeSlice(s);
   if (NUM_DOMAINS <= 1) return s1;
-  if (s1.domainTime <= 0n) throw new KernelPanic('timer tick with no domain time left');
-  const s2 = { ...s1, domainTime: s1.domainTime - 1n };
+  const s2 = decDomainTime(s1);
   return s2.domainTime === 0n ? rescheduleRequired(s2) : s2;
+}
+
+/**
+ * One tick off the current domain's time, a 64-bit word (wrapping as l4v's `ticks` does;
+ * the scheduler refills it before a tick can find it at 0). @see l4v dec_domain_time
+ */
+export function decDomainTime(s: KernelState): KernelState {
+  return { ...s, domainTime: BigInt.asUintN(64, s.domainTime - 1n) };
 }
 
 function tickTimeSlice(s: KernelState): KernelState {

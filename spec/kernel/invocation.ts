@@ -3,8 +3,8 @@
  * `decode_invocation`, `Syscall_A.thy` `perform_invocation`; manual §2.2 "Kernel
  * Services and Objects"). The invoked cap decides which object's decoder reads the message.
  *
- * Invocations of objects that later slices model (endpoints, notifications, replies, TCBs,
- * IRQs, domains, VSpace objects) end here in {@link NotModelledYet}, except for the errors
+ * Invocations of objects that later slices model (VSpace objects)
+ * end here in {@link NotModelledYet}, except for the errors
  * that need nothing from those slices: a cap that cannot be invoked, an endpoint or
  * notification without Write, and a label that does not belong to the object
  * (`IllegalOperation`, which every object decoder checks first).
@@ -18,13 +18,35 @@ import type { SyscallError } from '../state/exceptions.js';
 import type { KernelState } from '../state/kernel-state.js';
 import { decodeCNodeInvocation, invokeCNode, type CNodeInvocation } from '../object/cnode.js';
 import { decodeUntypedInvocation, invokeUntyped, type UntypedInvocation } from '../object/untyped.js';
-import { err, type Preemptible, type Result } from './monad.js';
+import {
+  decodeIRQControlInvocation, decodeIRQHandlerInvocation, decodeSGISignalInvocation, invokeIRQControl, invokeIRQHandler,
+  performSGIInvocation, type IRQControlInvocation, type IRQHandlerInvocation, type SGISignalInvocation,
+} from '../object/irq.js';
+import { decodeDomainInvocation, invokeDomain, type DomainInvocation } from '../object/domain.js';
+import { decodeTCBInvocation, invokeTCB, type TCBInvocation } from '../object/tcb.js';
+import { doReplyTransfer, sendIPC } from '../object/endpoint.js';
+import { sendSignal } from '../object/notification.js';
+import { err, ok, type Preemptible, type Result } from './monad.js';
 import { NotModelledYet } from './panic.js';
 
 /** A decoded invocation ready to be performed (l4v `invocation`). */
 export type Invocation =
   | { readonly kind: 'InvokeCNode'; readonly inv: CNodeInvocation }
-  | { readonly kind: 'InvokeUntyped'; readonly inv: UntypedInvocation };
+  | { readonly kind: 'InvokeUntyped'; readonly inv: UntypedInvocation }
+  | { readonly kind: 'InvokeIRQControl'; readonly inv: IRQControlInvocation }
+  | { readonly kind: 'InvokeIRQHandler'; readonly inv: IRQHandlerInvocation }
+  | { readonly kind: 'InvokeDomain'; readonly inv: DomainInvocation }
+  | { readonly kind: 'InvokeSGISignal'; readonly inv: SGISignalInvocation }
+  | { readonly kind: 'InvokeTCB'; readonly inv: TCBInvocation }
+  | {
+      readonly kind: 'InvokeEndpoint';
+      readonly ep: number;
+      readonly badge: number;
+      readonly canGrant: boolean;
+      readonly canGrantReply: boolean;
+    }
+  | { readonly kind: 'InvokeNotification'; readonly ntfn: number; readonly badge: number }
+  | { readonly kind: 'InvokeReply'; readonly thread: number; readonly slot: CSlot; readonly canGrant: boolean };
 
 /** An extra cap of a message: the cap and the slot it was found in. */
 export interface ExtraCap {
@@ -34,14 +56,6 @@ export interface ExtraCap {
   readonly slot: CSlot;
 }
 
-const TCB_LABELS: readonly InvocationLabel[] = [
-  'TCBReadRegisters', 'TCBWriteRegisters', 'TCBCopyRegisters', 'TCBConfigure', 'TCBSetPriority',
-  'TCBSetMCPriority', 'TCBSetSchedParams', 'TCBSetIPCBuffer', 'TCBSetSpace', 'TCBSuspend',
-  'TCBResume', 'TCBBindNotification', 'TCBUnbindNotification', 'TCBSetTLSBase', 'TCBSetFlags',
-];
-const DOMAIN_LABELS: readonly InvocationLabel[] = ['DomainSetSet', 'DomainScheduleConfigure', 'DomainScheduleSetStart'];
-const IRQ_CONTROL_LABELS: readonly InvocationLabel[] = ['IRQIssueIRQHandler', 'ARMIRQIssueIRQHandlerTrigger', 'ARMIRQIssueSGISignal'];
-const IRQ_HANDLER_LABELS: readonly InvocationLabel[] = ['IRQAckIRQ', 'IRQSetIRQHandler', 'IRQClearIRQHandler'];
 const PD_LABELS: readonly InvocationLabel[] = [
   'ARMPDClean_Data', 'ARMPDInvalidate_Data', 'ARMPDCleanInvalidate_Data', 'ARMPDUnify_Instruction',
 ];
@@ -73,21 +87,29 @@ export function decodeInvocation(
   switch (cap.kind) {
     case 'EndpointCap':
       if (!cap.rights.write) return err({ kind: 'InvalidCapability', index: 0 });
-      throw new NotModelledYet('InvokeEndpoint');
+      return ok({ kind: 'InvokeEndpoint', ep: cap.ptr, badge: cap.badge, canGrant: cap.rights.grant, canGrantReply: cap.rights.grantReply });
     case 'NotificationCap':
       if (!cap.rights.write) return err({ kind: 'InvalidCapability', index: 0 });
-      throw new NotModelledYet('InvokeNotification');
+      return ok({ kind: 'InvokeNotification', ntfn: cap.ptr, badge: cap.badge });
     case 'ReplyCap':
       if (cap.isMaster) return err({ kind: 'InvalidCapability', index: 0 });
-      throw new NotModelledYet('InvokeReply');
-    case 'IRQControlCap':
-      return laterSlice(label, IRQ_CONTROL_LABELS);
-    case 'IRQHandlerCap':
-      return laterSlice(label, IRQ_HANDLER_LABELS);
-    case 'ThreadCap':
-      return laterSlice(label, TCB_LABELS);
-    case 'DomainCap':
-      return laterSlice(label, DOMAIN_LABELS);
+      return ok({ kind: 'InvokeReply', thread: cap.tcb, slot, canGrant: cap.rights.grant });
+    case 'IRQControlCap': {
+      const r = decodeIRQControlInvocation(s, label, args, slot, excaps.map((e) => e.cap));
+      return r.ok ? { ok: true, value: { kind: 'InvokeIRQControl', inv: r.value } } : r;
+    }
+    case 'IRQHandlerCap': {
+      const r = decodeIRQHandlerInvocation(label, cap.irq, excaps);
+      return r.ok ? { ok: true, value: { kind: 'InvokeIRQHandler', inv: r.value } } : r;
+    }
+    case 'ThreadCap': {
+      const r = decodeTCBInvocation(s, label, args, cap, slot, excaps);
+      return r.ok ? { ok: true, value: { kind: 'InvokeTCB', inv: r.value } } : r;
+    }
+    case 'DomainCap': {
+      const r = decodeDomainInvocation(s, label, args, excaps);
+      return r.ok ? { ok: true, value: { kind: 'InvokeDomain', inv: r.value } } : r;
+    }
     case 'CNodeCap': {
       const r = decodeCNodeInvocation(s, label, args, cap, excaps.map((e) => e.cap));
       return r.ok ? { ok: true, value: { kind: 'InvokeCNode', inv: r.value } } : r;
@@ -107,7 +129,7 @@ export function decodeInvocation(
     case 'ASIDPoolCap':
       return laterSlice(label, ['ARMASIDPoolAssign']);
     case 'SGISignalCap':
-      throw new NotModelledYet('InvokeSGISignal');
+      return { ok: true, value: { kind: 'InvokeSGISignal', inv: decodeSGISignalInvocation(cap) } };
     case 'NullCap':
     case 'Zombie':
       return err({ kind: 'InvalidCapability', index: 0 });
@@ -120,15 +142,39 @@ export function decodeInvocation(
 
 /**
  * Performs a decoded invocation; returns the words of the reply (none for the objects of
- * this slice). @see l4v perform_invocation
+ * this slice). `block` and `call` say how the invoker sends, which only an endpoint
+ * invocation looks at. @see l4v perform_invocation
  */
-export function performInvocation(s: KernelState, inv: Invocation): Preemptible & { readonly reply: readonly number[] } {
+export function performInvocation(
+  s: KernelState,
+  inv: Invocation,
+  block: boolean,
+  call: boolean,
+): Preemptible & { readonly reply: readonly number[] } {
   // A switch, not ts-pattern: this runs on every invocation (hot path).
   switch (inv.kind) {
     case 'InvokeCNode':
       return { ...invokeCNode(s, inv.inv), reply: [] };
+    case 'InvokeEndpoint':
+      return { state: sendIPC(s, block, call, inv.badge, inv.canGrant, inv.canGrantReply, s.curThread, inv.ep), preempted: false, reply: [] };
+    case 'InvokeNotification':
+      return { state: sendSignal(s, inv.ntfn, inv.badge), preempted: false, reply: [] };
+    case 'InvokeReply':
+      return { state: doReplyTransfer(s, s.curThread, inv.thread, inv.slot, inv.canGrant), preempted: false, reply: [] };
     case 'InvokeUntyped':
       return { ...invokeUntyped(s, inv.inv), reply: [] };
+    case 'InvokeIRQControl':
+      return { state: invokeIRQControl(s, inv.inv), preempted: false, reply: [] };
+    case 'InvokeIRQHandler':
+      return { state: invokeIRQHandler(s, inv.inv), preempted: false, reply: [] };
+    case 'InvokeDomain':
+      return { state: invokeDomain(s, inv.inv), preempted: false, reply: [] };
+    case 'InvokeSGISignal':
+      return { state: performSGIInvocation(s, inv.inv), preempted: false, reply: [] };
+    case 'InvokeTCB': {
+      const r = invokeTCB(s, inv.inv);
+      return { state: r.state, preempted: r.preempted, reply: r.preempted ? [] : r.value };
+    }
     default: {
       const _exhaustive: never = inv;
       return _exhaustive;

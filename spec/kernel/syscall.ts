@@ -26,7 +26,9 @@ import { decodeInvocation, performInvocation, type ExtraCap } from './invocation
 import { getNotification } from './kheap.js';
 import { getExtraCPtrs, getMessageInfo, getMRs, lookupIPCBuffer, msgFromSyscallError, replyFromKernel } from './message.js';
 import { err, ok, type Result } from './monad.js';
-import { KernelPanic, NotModelledYet } from './panic.js';
+import { KernelPanic } from './panic.js';
+import { deleteCallerCap, doReplyTransfer, receiveIPC } from '../object/endpoint.js';
+import { receiveSignal } from '../object/notification.js';
 import { rescheduleRequired, tcbSchedAction, tcbSchedAppend, tcbSchedDequeue } from './ready-queues.js';
 import { getRegister, getThreadState, setThreadState } from './thread.js';
 
@@ -97,7 +99,7 @@ export function handleInvocation(s: KernelState, calling: boolean, blocking: boo
     const state = calling ? replyFromKernel(s, thread, msgFromSyscallError(decoded.error)) : s;
     return { state, preempted: false, outcome: { entry: label, result: errorName(decoded.error) } };
   }
-  const r = performInvocation(setThreadState(s, thread, { kind: 'Restart' }), decoded.value);
+  const r = performInvocation(setThreadState(s, thread, { kind: 'Restart' }), decoded.value, blocking, calling);
   if (r.preempted) return { state: r.state, preempted: true, outcome: { entry: label, result: 'Preempted' } };
   const done = getThreadState(r.state, thread).kind === 'Restart' ? finishInvocation(r.state, thread, calling, r.reply) : r.state;
   return { state: done, preempted: false, outcome: { entry: label, result: 'ok' } };
@@ -124,12 +126,13 @@ export function handleRecv(s: KernelState, blocking: boolean): { readonly state:
   const found = lookupCap(s, thread, cptr);
   if (!found.ok) return capFault(found.error);
   const cap = found.value;
-  // l4v deletes the caller cap and then receives (blocking or not): the IPC slice.
-  const how = blocking ? 'blocking' : 'non-blocking';
-  if (cap.kind === 'EndpointCap' && cap.rights.read) throw new NotModelledYet(`receive_ipc (${how})`);
+  // A receive on an endpoint first drops any reply cap the thread still holds.
+  if (cap.kind === 'EndpointCap' && cap.rights.read) {
+    return { state: receiveIPC(deleteCallerCap(s, thread), thread, cap, blocking), result: 'ok' };
+  }
   if (cap.kind === 'NotificationCap' && cap.rights.read) {
     const bound = getNotification(s, cap.ptr).boundTCB;
-    if (bound === null || bound === thread) throw new NotModelledYet(`receive_signal (${how})`);
+    if (bound === null || bound === thread) return { state: receiveSignal(s, thread, cap, blocking), result: 'ok' };
   }
   return capFault({ kind: 'MissingCapability', bitsLeft: 0 });
 }
@@ -139,9 +142,10 @@ export function handleRecv(s: KernelState, blocking: boolean): { readonly state:
  * @see l4v handle_reply
  */
 export function handleReply(s: KernelState): KernelState {
-  const cap = getCap(s, { obj: s.curThread, index: TCB_SLOT.Caller });
+  const slot = { obj: s.curThread, index: TCB_SLOT.Caller };
+  const cap = getCap(s, slot);
   if (cap.kind === 'NullCap') return s;
-  if (cap.kind === 'ReplyCap' && !cap.isMaster) throw new NotModelledYet('do_reply_transfer');
+  if (cap.kind === 'ReplyCap' && !cap.isMaster) return doReplyTransfer(s, s.curThread, cap.tcb, slot, cap.rights.grant);
   throw new KernelPanic(`handle_reply: caller slot holds a ${cap.kind}`);
 }
 

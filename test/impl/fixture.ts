@@ -26,13 +26,14 @@ import * as A from '../../impl/object/arch-cap.js';
 import { cteInsert } from '../../impl/object/cte.js';
 import { cteWriteCap, cteWriteMdb, cteGetNext, cteGetPrev } from '../../impl/object/mdb.js';
 import {
-  TCB_BUFFER, TCB_CTABLE, TCB_DOMAIN, TCB_IPC_BUFFER, TCB_MCP, TCB_PRIORITY, TCB_TIME_SLICE,
+  TCB_BUFFER, TCB_CTABLE, TCB_DOMAIN, TCB_IPC_BUFFER, TCB_MCP, TCB_PRIORITY, TCB_STATE_W0, TCB_TIME_SLICE,
   THREAD_STATE_IDLE, THREAD_STATE_RUNNING, tcbCte, tcbFromObject, tcbSet, tcbSetStateType,
 } from '../../impl/object/tcb-layout.js';
 import { setupReplyMaster } from '../../impl/object/cte.js';
 import { messageInfoWord } from '../../impl/kernel/message.js';
-import { IRQ_TIMER } from '../../impl/kernel/statedata.js';
+import { IRQ_TIMER, SCHEDULER_ACTION_RESUME_CURRENT_THREAD } from '../../impl/kernel/statedata.js';
 import { setIRQState } from '../../impl/object/interrupt.js';
+import { tcbSchedDequeue } from '../../impl/kernel/thread.js';
 
 /** Addresses of the fixture's objects. */
 export const FX = {
@@ -211,4 +212,81 @@ export function makeOtherThread(k: Kernel, prio: number, base: number = FX.other
   const cn = k.readCap(rootSlot(SLOT.cnode2));
   cteInsert(k, cn.w0, cn.w1, rootSlot(SLOT.cnode2), tcbCte(tcb, TCB_CTABLE));
   return tcb;
+}
+
+/**
+ * Creates a thread that makes system calls as the root thread does: a copy of the root CNode
+ * cap as its CSpace (so CPtr n names root slot n), its own IPC buffer in the frame at
+ * `bufferFrame` (same user address as the root's), a master reply cap, and its thread cap in
+ * root slot `capSlot`. The thread is Inactive and in no queue; returns its `tcb_t` pointer.
+ */
+export function makeIPCThread(k: Kernel, prio: number, base: number, capSlot: number, bufferFrame: number): number {
+  const tcb = initTCB(k, base, prio, 0);
+  const cap = C.capWords();
+  writeOriginal(k, rootSlot(capSlot), C.threadCapNew(cap, tcb));
+  const cn = k.readCap(rootSlot(SLOT.cnode));
+  cteInsert(k, cn.w0, cn.w1, rootSlot(SLOT.cnode), tcbCte(tcb, TCB_CTABLE));
+  k.ghost.add(bufferFrame, 'Frame', 12);
+  writeOriginal(k, tcbCte(tcb, TCB_BUFFER),
+    A.genericFrameCapNew(cap, A.ARM_SMALL_PAGE, bufferFrame, A.VM_READ_WRITE, 0, 1, FX.ipcBufferVaddr));
+  tcbSet(k.mem, tcb, TCB_IPC_BUFFER, FX.ipcBufferVaddr);
+  setupReplyMaster(k, tcb);
+  return tcb;
+}
+
+/** The physical address of thread `t`'s IPC buffer as the fixture sets it up (slot 4 frame + offset). */
+export function ipcBufferOf(k: Kernel, t: number): number {
+  const w0 = k.mem.read32(tcbCte(t, TCB_BUFFER));
+  return A.genericFrameCapGetCapFBasePtr(w0) + (FX.ipcBufferVaddr & 0xfff);
+}
+
+/** Writes a message into the current thread's registers and its own IPC buffer, as a user would. */
+export function writeMessage(k: Kernel, cptr: number, msg: UserMessage): void {
+  const t = k.ksCurThread;
+  const buf = ipcBufferOf(k, t);
+  const mrs = msg.mrs ?? [];
+  const caps = msg.caps ?? [];
+  mrs.forEach((v, i) => {
+    if (i < 4) k.setRegister(t, MSG_REGISTERS[i]!, v);
+    else k.mem.write32(buf + 4 * (i + 1), v);
+  });
+  caps.forEach((c, i) => k.mem.write32(buf + 4 * (122 + i), c));
+  k.setRegister(t, Reg.R0, cptr);
+  k.setRegister(t, Reg.R1, messageInfoWord(msg.label, 0, caps.length, msg.length ?? mrs.length));
+}
+
+/**
+ * As {@link invoke}, for whichever thread is current, through its own IPC buffer; returns
+ * that thread's registers afterwards (which are only a reply if it did not block).
+ */
+export function invokeAs(k: Kernel, cptr: number, msg: UserMessage, syscall: Syscall): Reply {
+  const t = k.ksCurThread;
+  writeMessage(k, cptr, msg);
+  k.callKernel({ kind: 'Syscall', syscall });
+  return readReplyOf(k, t);
+}
+
+/** Reads thread `t`'s message registers (MR4.. from its own IPC buffer). */
+export function readReplyOf(k: Kernel, t: number): Reply {
+  const buf = ipcBufferOf(k, t);
+  const info = k.getRegister(t, Reg.R1);
+  const length = info & 0x7f;
+  const mrs: number[] = [];
+  for (let i = 0; i < length; i++) mrs.push(i < 4 ? k.getRegister(t, MSG_REGISTERS[i]!) : k.mem.read32(buf + 4 * (i + 1)));
+  return { label: info >>> 12, length, mrs, badge: k.getRegister(t, Reg.R0) };
+}
+
+/**
+ * Makes thread `t` (not blocked) the running thread for the next system call, as
+ * `switchToThread` would (out of its ready queue, state Running unless it is already); the
+ * previously current thread is left as it is.
+ */
+export function runAs(k: Kernel, t: number): void {
+  const ts = k.mem.read32(t + TCB_STATE_W0) & 0xf;
+  // A blocked thread is still in an endpoint or notification queue: running it would be a test bug.
+  if (ts >= 3 && ts <= 6) throw new Error(`runAs: thread 0x${t.toString(16)} is blocked (state ${ts})`);
+  tcbSchedDequeue(k, t);
+  if (ts !== THREAD_STATE_RUNNING) tcbSetStateType(k.mem, t, THREAD_STATE_RUNNING);
+  k.ksCurThread = t;
+  k.ksSchedulerAction = SCHEDULER_ACTION_RESUME_CURRENT_THREAD;
 }

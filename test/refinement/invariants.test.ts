@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Map as PMap } from 'immutable';
+import { MAX_IRQ } from '../../abi/config.js';
 import { ALL_RIGHTS, NULL_CAP, type Cap } from '../../spec/state/cap.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
 import type { CNode, TCB } from '../../spec/state/object.js';
@@ -12,7 +13,16 @@ function violationsOf(name: string, s: KernelState): string[] {
   return inv.check(s, DEFAULT_CONTEXT).map((v) => `${v.where}: ${v.message}`);
 }
 
-const GOOD = goodState();
+// The fixture with its IRQ node: one empty one-slot CNode per IRQ (valid_irq_node).
+function withIrqNode(s: KernelState): KernelState {
+  let kheap = s.kheap;
+  for (let irq = 0; irq <= MAX_IRQ; irq++) kheap = kheap.set(s.irqNode + 16 * irq, { kind: 'CNode', bits: 0, slots: PMap<number, Cap>() });
+  return { ...s, kheap };
+}
+
+const GOOD = withIrqNode(goodState());
+// The thread, IPC, scheduler and IRQ invariants have their broken states in invariants-threads.test.ts.
+const SLICE1 = allInvariants.filter((i) => !['threads', 'sched', 'reply', 'irq'].includes(i.family) && i.name !== 'valid_global_refs');
 
 describe('invariants on a good state', () => {
   it.each(allInvariants.map((i) => i.name))('%s holds', (name) => {
@@ -72,7 +82,7 @@ describe('invariants on broken states', () => {
 
   it('covers every invariant with at least one broken state', () => {
     const tested = new Set(broken.map(([n]) => n));
-    for (const inv of allInvariants) expect(tested.has(inv.name), inv.name).toBe(true);
+    for (const inv of SLICE1) expect(tested.has(inv.name), inv.name).toBe(true);
   });
 
   it('reports a throwing check as a violation instead of throwing', () => {

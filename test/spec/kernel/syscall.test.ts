@@ -35,9 +35,11 @@ describe('handle_invocation: phase 1 (lookups)', () => {
     expect(getTCB(state, A.rootTCB).state.kind).toBe('Inactive');
   });
 
-  test('a fault handler that is an endpoint with Write and Grant needs fault IPC', () => {
+  test('a fault handler that is an endpoint with Write and Grant gets the fault as a Call', () => {
     const s1 = updateTCB(s0, A.rootTCB, { faultHandler: SLOT.ep });
-    expect(() => invoke(s1, { cptr: 0x1000, label: 0 })).toThrow('send_fault_ipc');
+    const sent = getTCB(invoke(s1, { cptr: 0x1000, label: 0 }).state, A.rootTCB);
+    expect(sent.state).toMatchObject({ kind: 'BlockedOnSend', ep: A.ep, isCall: true, canGrantReply: true });
+    expect(sent.fault?.kind).toBe('CapFault');
     const s2 = setCap(s1, rootSlot(SLOT.ep), { kind: 'EndpointCap', ptr: A.ep, badge: 0, rights: { ...ALL_RIGHTS, grant: false, grantReply: false } });
     expect(getTCB(invoke(s2, { cptr: 0x1000, label: 0 }).state, A.rootTCB).state.kind).toBe('Inactive');
   });
@@ -106,8 +108,8 @@ describe('handle_invocation: decode errors and replies', () => {
     for (const [slot] of cases) {
       expect(invoke(s0, { cptr: slot, label: 'CNodeCopy' }).outcome.result).toBe('IllegalOperation');
     }
-    expect(() => invoke(s0, { cptr: SLOT.tcb, label: 'TCBSuspend' })).toThrow('TCBSuspend');
-    expect(() => invoke(s0, { cptr: SLOT.ep, label: 0 })).toThrow('InvokeEndpoint');
+    expect(() => invoke(s0, { cptr: SLOT.pd, label: 'ARMPDClean_Data', mrs: [0, 4] })).toThrow('ARMPDClean_Data');
+    expect(getTCB(invoke(s0, { cptr: SLOT.ep, label: 0 }).state, A.rootTCB).state.kind).toBe('BlockedOnSend');
     expect(invoke(s0, { cptr: SLOT.untyped, label: 'CNodeCopy' }).outcome.result).toBe('IllegalOperation');
   });
 
@@ -147,9 +149,12 @@ describe('receive, reply, yield', () => {
     expect(step(withRegs(other, { [Reg.R0]: SLOT.ntfn }), { kind: 'Syscall', syscall: 'SysRecv' }).outcome.result).toBe('CapFault');
   });
 
-  test('Recv on an endpoint or notification is IPC, a later slice', () => {
-    expect(() => step(withRegs(s0, { [Reg.R0]: SLOT.ep }), { kind: 'Syscall', syscall: 'SysRecv' })).toThrow('receive_ipc');
-    expect(() => step(withRegs(s0, { [Reg.R0]: SLOT.ntfn }), { kind: 'Syscall', syscall: 'SysNBRecv' })).toThrow('receive_signal');
+  test('Recv on an endpoint or notification with Read receives', () => {
+    const recv = step(withRegs(s0, { [Reg.R0]: SLOT.ep }), { kind: 'Syscall', syscall: 'SysRecv' });
+    expect(getTCB(recv.state, A.rootTCB).state).toEqual({ kind: 'BlockedOnReceive', ep: A.ep, canGrant: true });
+    const poll = step(withRegs(s0, { [Reg.R0]: SLOT.ntfn }), { kind: 'Syscall', syscall: 'SysNBRecv' });
+    expect(poll.outcome).toEqual({ entry: 'SysNBRecv', result: 'ok' });
+    expect(regsOf(poll.state)[Reg.R0]).toBe(0);
   });
 
   test('Reply with an empty caller slot does nothing; ReplyRecv then receives', () => {

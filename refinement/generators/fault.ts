@@ -1,0 +1,27 @@
+/**
+ * Arbitraries of faults on purpose: an unknown syscall, a user exception, data and prefetch
+ * aborts, and receives on caps that cannot be received on (cap faults), mostly of threads the
+ * generators made (with a fault handler, the fault is sent to it as a Call; without, the
+ * thread ends Inactive), rarely of the root task.
+ *
+ * @module
+ */
+import fc from 'fast-check';
+import type { FaultAction } from './action.js';
+import { weighted, word } from './choices.js';
+
+/**
+ * Faults on purpose: of threads the generators made (with a fault handler or without), and
+ * rarely of the root task (which has none: it ends Inactive).
+ */
+export const faultAction: fc.Arbitrary<FaultAction> = fc.record({
+  t: fc.constant('Fault' as const),
+  what: weighted<FaultAction['what']>(
+    [3, fc.constant('UnknownSyscall')], [2, fc.constant('UserLevelFault')], [2, fc.constant('VMFaultData')], [2, fc.constant('VMFaultInstruction')],
+    [1, fc.constantFrom('SysRecv' as const, 'SysNBRecv' as const, 'SysReplyRecv' as const)],
+  ),
+  word,
+  word2: word,
+  evenRoot: weighted([12, fc.constant(false)], [1, fc.constant(true)]),
+});
+

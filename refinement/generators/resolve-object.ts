@@ -1,0 +1,121 @@
+/**
+ * Resolves an {@link ObjectAction} (a TCB, IRQ, SGI-signal or domain invocation) into the
+ * words libsel4 would send, and prints it with the argument names of the libsel4 stub:
+ * `TCBConfigure(tcb@0x41, faultEP=ep@0x40, cspaceData=0x0, vspaceData=0x0, buffer=0x18000,
+ * cspace=root, vspace=pd@0x3, bufferFrame=frame@0xa)`.
+ *
+ * @module
+ */
+import type { InvocationLabel } from '../../abi/labels.js';
+import { OBJECT_TYPE_NUMBER } from '../../abi/objecttype.js';
+import type { Cap } from '../../spec/state/cap.js';
+import type { KernelState } from '../../spec/state/kernel-state.js';
+import { DOMAIN_LABELS, IRQ_LABELS, isModelled, TCB_LABELS, type ObjectAction, type ObjectLabel } from './action.js';
+import { capName, chooseCap } from './cap-choice.js';
+import { kthEmpty, type CSpaceView } from './cspace.js';
+import { USER_LINES } from './irq.js';
+import { hex, invoke, type ResolvedAction } from './message.js';
+import { makeObject } from './resolve.js';
+
+/** Names of the message words and extra caps of each label, in libsel4's order. */
+const ARGS: Record<ObjectLabel, readonly [readonly string[], readonly string[]]> = {
+  TCBReadRegisters: [['suspend', 'count'], []],
+  TCBWriteRegisters: [['resume', 'count'], []],
+  TCBCopyRegisters: [['flags'], ['source']],
+  TCBConfigure: [['faultEP', 'cspaceData', 'vspaceData', 'buffer'], ['cspace', 'vspace', 'bufferFrame']],
+  TCBSetPriority: [['prio'], ['authority']],
+  TCBSetMCPriority: [['mcp'], ['authority']],
+  TCBSetSchedParams: [['mcp', 'prio'], ['authority']],
+  TCBSetIPCBuffer: [['buffer'], ['bufferFrame']],
+  TCBSetSpace: [['faultEP', 'cspaceData', 'vspaceData'], ['cspace', 'vspace']],
+  TCBSuspend: [[], []],
+  TCBResume: [[], []],
+  TCBBindNotification: [[], ['ntfn']],
+  TCBUnbindNotification: [[], []],
+  TCBSetTLSBase: [['tls'], []],
+  TCBSetFlags: [['clear', 'set'], []],
+  IRQIssueIRQHandler: [['irq', 'index', 'depth'], ['root']],
+  ARMIRQIssueIRQHandlerTrigger: [['irq', 'trigger', 'index', 'depth'], ['root']],
+  ARMIRQIssueSGISignal: [['irq', 'target', 'index', 'depth'], ['root']],
+  IRQAckIRQ: [[], []],
+  IRQSetIRQHandler: [[], ['ntfn']],
+  IRQClearIRQHandler: [[], []],
+  DomainSetSet: [['domain'], ['tcb']],
+  DomainScheduleConfigure: [['index', 'domain', 'durationLo', 'durationHi'], []],
+  DomainScheduleSetStart: [['index'], []],
+};
+
+const OWN_LABELS: Partial<Record<Cap['kind'], readonly InvocationLabel[]>> = {
+  ThreadCap: TCB_LABELS, DomainCap: DOMAIN_LABELS,
+  IRQControlCap: IRQ_LABELS.slice(0, 3), IRQHandlerCap: IRQ_LABELS.slice(3),
+};
+
+/**
+ * Whether both kernels model invoking `cap` with `label`: a label foreign to the cap's
+ * object is refused by every decoder alike (`IllegalOperation`); an object's own label, an
+ * IPC through an endpoint, notification or reply cap, and an SGI signal only once landed.
+ */
+export function invocationModelled(cap: Cap, label: InvocationLabel): boolean {
+  switch (cap.kind) {
+    case 'EndpointCap':
+      return !cap.rights.write || isModelled('EndpointSend');
+    case 'NotificationCap':
+      return !cap.rights.write || isModelled('NotificationSignal');
+    case 'ReplyCap':
+      return cap.isMaster || isModelled('Reply');
+    case 'SGISignalCap':
+      return isModelled('SGISignal');
+    default: {
+      const own = OWN_LABELS[cap.kind];
+      return own === undefined || !own.includes(label) || isModelled(label as ObjectLabel);
+    }
+  }
+}
+
+// Choices of a thread: when there is none, the action makes one instead.
+const THREAD_CHOICES = new Set<string>(['child-tcb', 'inactive-tcb', 'other-tcb']);
+// Choices of an IRQ handler: when there is none, the action asks for one instead.
+const HANDLER_CHOICES = new Set<string>(['irq-handler', 'signal-handler']);
+
+// IRQControl_Get for one of the board's user lines, into an empty root slot: what an IRQ
+// handler action resolves to while there is no handler cap.
+function issueHandler(s: KernelState, v: CSpaceView, k: number): ResolvedAction {
+  const r = resolveObjectAction(s, v, {
+    t: 'Object', syscall: 'SysCall', label: 'IRQIssueIRQHandler', cap: { how: 'irq-control', k: 0 },
+    mrs: [USER_LINES[k % USER_LINES.length]!, { how: 'empty', k }, 32], caps: [{ how: 'root-cnode', k: 0 }], shortBy: 0, noExtraCaps: false, pendingIRQ: null,
+  });
+  return { ...r, text: `${r.text} (none to act on yet)` };
+}
+
+/**
+ * Resolves `a` against `s` for the current thread, whose CSpace is `v` (when the thread it
+ * would act on does not exist yet, a Retype that makes one)., whose CSpace is `v`. */
+export function resolveObjectAction(s: KernelState, v: CSpaceView, a: ObjectAction): ResolvedAction {
+  let invoked = chooseCap(s, v, a.cap);
+  if (invoked.cap.kind === 'NullCap' && THREAD_CHOICES.has(a.cap.how)) return makeObject(s, v, OBJECT_TYPE_NUMBER.TCB, a.cap.k);
+  if (invoked.cap.kind !== 'IRQHandlerCap' && HANDLER_CHOICES.has(a.cap.how) && isModelled('IRQIssueIRQHandler')) return issueHandler(s, v, a.cap.k);
+  if (!invocationModelled(invoked.cap, a.label) || isIPCCap(invoked.cap) || (invoked.cap.kind === 'SGISignalCap' && a.cap.how !== 'sgi')) {
+    // A fallback landed on a cap whose invocation is not modelled yet, or on one that would
+    // take the message as IPC or an SGI: an empty slot instead.
+    const cptr = kthEmpty(v.root!, a.cap.k);
+    invoked = { cptr, cap: { kind: 'NullCap' }, name: capName({ kind: 'NullCap' }, cptr) };
+  }
+  const words = a.mrs.map((w) => (typeof w === 'number' ? { word: w >>> 0, text: hex(w) } : named(chooseCap(s, v, w))));
+  const caps = a.caps.map((c) => chooseCap(s, v, c));
+  const [mrNames, capNames] = ARGS[a.label];
+  const args = words.map((w, i) => (i < mrNames.length ? `${mrNames[i]}=${w.text}` : undefined)).filter((x) => x !== undefined);
+  if (words.length > mrNames.length) args.push(`+${words.length - mrNames.length} regs`);
+  caps.forEach((c, i) => args.push(`${capNames[i] ?? `cap${i}`}=${c.name}`));
+  const label = invoked.cap.kind === 'SGISignalCap' ? 'SGISignal' : a.label;
+  const text = `${label}(${[invoked.name, ...args].join(', ')})`;
+  const m = { label: a.label, mrs: words.map((w) => w.word), caps: caps.map((c) => c.cptr) };
+  return invoke(a.syscall, invoked.cptr, m, a.shortBy, a.noExtraCaps, a.pendingIRQ, text);
+}
+
+function isIPCCap(c: Cap): boolean {
+  return c.kind === 'EndpointCap' || c.kind === 'NotificationCap' || c.kind === 'ReplyCap';
+}
+
+function named(c: { cptr: number; name: string }): { word: number; text: string } {
+  return { word: c.cptr, text: c.name };
+}
