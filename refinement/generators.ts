@@ -4,7 +4,8 @@
  * `fault.ts`), the action alphabet and the list of what is not modelled yet
  * (`generators/action.ts`), and their resolution against the current state into register and
  * IPC-buffer words printed in seL4 terms (`generators/resolve.ts`, `resolve-object.ts`,
- * `resolve-ipc.ts`).
+ * `resolve-ipc.ts`, `resolve-event.ts`; caps chosen in `cap-choice.ts`, threads and lines
+ * looked at in `threads.ts`).
  *
  * @module
  */

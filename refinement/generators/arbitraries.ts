@@ -91,7 +91,7 @@ const SRC_ALSO: Partial<Record<CNodeLabel, SlotChoice['how']>> = { CNodeCopy: 'm
 /** Revoke and Delete raise the timer line more often, to be preempted. */
 const preemptible = fc.oneof(
   { weight: 1, arbitrary: fc.constant(null) },
-  { weight: 2, arbitrary: fc.constant(TIMER_IRQ) },
+  { weight: 4, arbitrary: fc.constant(TIMER_IRQ) },
 );
 
 /** A CNode invocation of `label`. */
@@ -140,7 +140,7 @@ const typed = (type: number, size: fc.Arbitrary<number>): fc.Arbitrary<{ type: n
 const typeAndSize = fc.oneof(
   { weight: 6, arbitrary: typed(OBJECT_TYPE_NUMBER.Endpoint, ignoredSize) },
   { weight: 4, arbitrary: typed(OBJECT_TYPE_NUMBER.Notification, ignoredSize) },
-  { weight: 5, arbitrary: typed(OBJECT_TYPE_NUMBER.CapTable, cnodeSize) },
+  { weight: 7, arbitrary: typed(OBJECT_TYPE_NUMBER.CapTable, cnodeSize) },
   { weight: 4, arbitrary: typed(OBJECT_TYPE_NUMBER.Untyped, untypedSize) },
   { weight: 5, arbitrary: typed(OBJECT_TYPE_NUMBER.TCB, ignoredSize) },
   { weight: 1, arbitrary: typed(OBJECT_TYPE_NUMBER.SmallPage, ignoredSize) },
@@ -152,7 +152,7 @@ const typeAndSize = fc.oneof(
 const objectCount = fc.oneof(
   { weight: 10, arbitrary: fc.integer({ min: 1, max: 4 }) },
   { weight: 3, arbitrary: fc.integer({ min: 5, max: 256 }) },
-  { weight: 2, arbitrary: fc.integer({ min: 100, max: 256 }) },
+  { weight: 4, arbitrary: fc.integer({ min: 100, max: 256 }) },
   { weight: 1, arbitrary: fc.constantFrom(0, 256, 257, 4096) },
   { weight: 1, arbitrary: word },
 );
@@ -264,7 +264,7 @@ export interface ActionWeights {
 
 /** The default mix. */
 export const DEFAULT_WEIGHTS: ActionWeights = {
-  cnode: 5, retype: 9, make: 12, raw: 2, interrupt: 2, plain: 2, fault: 3, tcb: 2, irq: 2.5, domain: 1.5, ipc: 30, userIRQ: 3,
+  cnode: 6.5, retype: 12, make: 12, raw: 2, interrupt: 2, plain: 2, fault: 5, tcb: 2.2, irq: 3, domain: 2, ipc: 30, userIRQ: 3,
 };
 
 /** Whether any IPC path is modelled (the IPC actions resolve to Yield where theirs is not). */
@@ -312,10 +312,10 @@ function labelWeight(label: CNodeLabel): number {
       return 2;
     case 'CNodeRevoke':
     case 'CNodeDelete':
-      return 1.8;
+      return 2.6;
     case 'CNodeSaveCaller':
     case 'CNodeCancelBadgedSends':
-      return 0.8;
+      return 1.2;
     default:
       return 1;
   }

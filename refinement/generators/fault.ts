@@ -22,6 +22,6 @@ export const faultAction: fc.Arbitrary<FaultAction> = fc.record({
   ),
   word,
   word2: word,
-  evenRoot: weighted([12, fc.constant(false)], [1, fc.constant(true)]),
+  evenRoot: weighted([40, fc.constant(false)], [1, fc.constant(true)]),
 });
 

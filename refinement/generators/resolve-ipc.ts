@@ -26,6 +26,8 @@ interface Effect {
   readonly blocks: boolean;
   /** Whether it is a cap fault that no handler receives (the thread ends Inactive). */
   readonly doubleFault: boolean;
+  /** The notification the thread would wait on (directly, or bound to it while it waits on an endpoint), or null. */
+  readonly waitsOn?: number | null;
 }
 
 const IPC_CAP_KINDS: readonly Cap['kind'][] = ['EndpointCap', 'NotificationCap', 'ReplyCap', 'NullCap'];
@@ -39,7 +41,7 @@ export function resolveIPCAction(s: KernelState, v: CSpaceView, a: IPCAction): R
   if (a.cap.how !== 'raw' && !IPC_CAP_KINDS.includes(c.cap.kind)) c = emptySlot(v, a.cap.k);
   let syscall = a.syscall;
   let effect = effectOf(s, syscall, c);
-  if (effect.blocks && !a.evenIfStuck && !mayBlock(s) && !repliesToWaiter(s)) {
+  if (effect.blocks && !a.evenIfStuck && !mayBlock(s, effect.waitsOn ?? null) && !repliesToWaiter(s)) {
     const nonBlocking = NON_BLOCKING[syscall];
     if (nonBlocking !== undefined && !effect.doubleFault) {
       syscall = nonBlocking;
@@ -114,8 +116,7 @@ function capFault(s: KernelState, blocking: boolean): Effect {
 
 function sendEffect(s: KernelState, syscall: 'SysSend' | 'SysNBSend' | 'SysCall', c: ChosenCap): Effect {
   const blocking = syscall !== 'SysNBSend';
-  const found = lookupOK(s, c);
-  if (!found) return capFault(s, blocking);
+  if (!lookupOK(c)) return capFault(s, blocking);
   const cap = c.cap;
   switch (cap.kind) {
     case 'EndpointCap':
@@ -131,25 +132,24 @@ function sendEffect(s: KernelState, syscall: 'SysSend' | 'SysNBSend' | 'SysCall'
 }
 
 function recvEffect(s: KernelState, blocking: boolean, c: ChosenCap): Effect {
-  if (!lookupOK(s, c)) return capFault(s, true);
+  if (!lookupOK(c)) return capFault(s, true);
   const cap = c.cap;
   const cur = s.curThread;
   if (cap.kind === 'EndpointCap' && cap.rights.read) {
     const bound = tcbAt(s, cur)?.boundNotification ?? null;
     const signalled = bound !== null && notificationKind(s, bound) === 'ActiveNtfn';
-    return { needs: ['EndpointRecv'], blocks: blocking && endpointKind(s, cap.ptr) !== 'SendEP' && !signalled, doubleFault: false };
+    return { needs: ['EndpointRecv'], blocks: blocking && endpointKind(s, cap.ptr) !== 'SendEP' && !signalled, doubleFault: false, waitsOn: bound };
   }
   if (cap.kind === 'NotificationCap' && cap.rights.read) {
     const n = s.kheap.get(cap.ptr);
     const boundElsewhere = n?.kind === 'Notification' && n.boundTCB !== null && n.boundTCB !== cur;
-    if (!boundElsewhere) return { needs: ['NotificationWait'], blocks: blocking && notificationKind(s, cap.ptr) !== 'ActiveNtfn', doubleFault: false };
+    if (!boundElsewhere) return { needs: ['NotificationWait'], blocks: blocking && notificationKind(s, cap.ptr) !== 'ActiveNtfn', doubleFault: false, waitsOn: cap.ptr };
   }
   return capFault(s, true);
 }
 
-// A chosen cap's lookup succeeds unless it is a raw CPtr beyond the root CNode.
-function lookupOK(s: KernelState, c: ChosenCap): boolean {
-  void s;
+// A chosen cap's lookup succeeds unless it is a raw CPtr beyond the root CNode's 4096 slots.
+function lookupOK(c: ChosenCap): boolean {
   return c.cptr < 4096;
 }
 

@@ -7,20 +7,19 @@
  */
 import { invocationLabel } from '../../abi/labels.js';
 import { OBJECT_TYPES } from '../../abi/objecttype.js';
-import { SYSCALL_NUMBER, type Syscall } from '../../hardware/events.js';
+import { SYSCALL_NUMBER } from '../../hardware/events.js';
 import { MSG_REGISTERS, Reg } from '../../hardware/registers.js';
 import type { Cap } from '../../spec/state/cap.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
-import { isModelled, type Action, type CNodeAction, type FaultAction, type NodeChoice, type RawAction, type RetypeAction, type SlotChoice } from './action.js';
-import { TIMER_IRQ } from './choices.js';
+import type { Action, CNodeAction, NodeChoice, RawAction, RetypeAction, SlotChoice } from './action.js';
 import {
   FOREIGN_CAP_KINDS, cnodeAt, cspaceView, exactDepth, indexWord, isProtectedRootSlot, kth, kthEmpty, occupied, rootSlotsOfKind,
   rootSlotsWhere, type CSpaceView, type NodeRef,
 } from './cspace.js';
-import { hex, IPC_CAP, IPC_MR, invoke, prefix, yieldInstead, type Message, type ResolvedAction } from './message.js';
+import { hex, IPC_CAP, IPC_MR, invoke, prefix, type Message, type ResolvedAction } from './message.js';
+import { fault, idleInterrupt, interrupt, plain, userIRQ } from './resolve-event.js';
 import { resolveIPCAction } from './resolve-ipc.js';
 import { invocationModelled, resolveObjectAction } from './resolve-object.js';
-import { canAct, hasFaultHandler, issuedLines, mayBlock, rootTask, wakingLines } from './threads.js';
 
 export type { ResolvedAction } from './message.js';
 
@@ -58,63 +57,6 @@ export function resolveAction(s: KernelState, a: Action): ResolvedAction {
       return resolveObjectAction(s, v, a);
     case 'IPC':
       return resolveIPCAction(s, v, a);
-  }
-}
-
-function interrupt(line: number | null, note: string): ResolvedAction {
-  return {
-    event: { kind: 'Interrupt' }, registers: [], ipcWords: [], pendingIRQ: line,
-    text: `Interrupt(${line === null ? 'none pending' : `line ${line} pending`})${note}`,
-  };
-}
-
-// An interrupt on the k-th line handed to user level (the timer's while there is none).
-function userIRQ(s: KernelState, k: number): ResolvedAction {
-  return interrupt(kth(issuedLines(s), k) ?? TIMER_IRQ, '');
-}
-
-// With no thread running, an interrupt: the action's own, or one on a line that wakes a
-// blocked thread, or a timer tick (which moves the domain schedule on).
-function idleInterrupt(s: KernelState, a: Action): ResolvedAction {
-  const note = ' (current thread not running)';
-  if (a.t === 'Interrupt') return interrupt(a.line, note);
-  if (a.t === 'UserIRQ') return interrupt(kth(issuedLines(s), a.k) ?? TIMER_IRQ, note);
-  return interrupt(wakingLines(s)[0] ?? TIMER_IRQ, note);
-}
-
-function plain(syscall: 'SysYield' | 'SysReply'): ResolvedAction {
-  return {
-    event: { kind: 'Syscall', syscall }, registers: [[Reg.R7, SYSCALL_NUMBER[syscall] >>> 0]], ipcWords: [],
-    pendingIRQ: null, text: syscall === 'SysYield' ? 'Yield()' : 'Reply()',
-  };
-}
-
-function fault(s: KernelState, v: CSpaceView, a: FaultAction): ResolvedAction {
-  if (!a.evenRoot && s.curThread === rootTask(v)) return yieldInstead(`the root task does not take ${a.what}`);
-  const handled = hasFaultHandler(s, s.curThread);
-  if (handled && !isModelled('FaultIPC')) return yieldInstead(`${a.what}: a fault sent to a handler is not modelled yet`);
-  // A faulting thread stops; unless the action insists, not when nothing could run afterwards.
-  if (!a.evenRoot && !mayBlock(s) && canAct(s, s.curThread)) return yieldInstead(`${a.what} would leave nothing to run`);
-  const base = { registers: [] as [number, number][], ipcWords: [], pendingIRQ: null };
-  switch (a.what) {
-    case 'UnknownSyscall':
-      return { ...base, event: { kind: 'UnknownSyscall', number: a.word | 0 }, registers: [[Reg.R7, a.word >>> 0]], text: `UnknownSyscall(${a.word | 0})` };
-    case 'UserLevelFault':
-      return { ...base, event: { kind: 'UserLevelFault', code: a.word2 >>> 0, address: a.word >>> 0 }, text: `UserLevelFault(${hex(a.word)}, ${hex(a.word2)})` };
-    case 'VMFaultData':
-    case 'VMFaultInstruction': {
-      const type = a.what === 'VMFaultData' ? 'Data' : 'Instruction';
-      return { ...base, event: { kind: 'VMFault', type, address: a.word >>> 0, fsr: a.word2 & 0x3fff }, text: `VMFault(${type}, ${hex(a.word)}, fsr=${hex(a.word2 & 0x3fff)})` };
-    }
-    default: {
-      const syscall: Syscall = a.what;
-      const cptr = 0x1000 + (Math.abs(a.word) % 0xfff000);
-      return {
-        ...base, event: { kind: 'Syscall', syscall },
-        registers: [[Reg.R0, cptr], [Reg.R1, 0], [Reg.R7, SYSCALL_NUMBER[syscall] >>> 0]],
-        text: `${syscall.replace(/^Sys/, '')}(${hex(cptr)})`,
-      };
-    }
   }
 }
 

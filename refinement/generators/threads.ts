@@ -54,6 +54,16 @@ export function hasFaultHandler(s: KernelState, tcb: number): boolean {
   return r.ok && isHandlerCap(r.value);
 }
 
+/** Whether a thread waits to receive on the endpoint `tcb`'s fault handler names (a fault wakes it). */
+export function handlerWaiting(s: KernelState, tcb: number): boolean {
+  const t = tcbAt(s, tcb);
+  if (t === undefined) return false;
+  const r = lookupCap(s, tcb, t.faultHandler);
+  if (!r.ok || r.value.kind !== 'EndpointCap') return false;
+  const ep = s.kheap.get(r.value.ptr);
+  return ep?.kind === 'Endpoint' && ep.state.kind === 'RecvEP';
+}
+
 /** An endpoint cap a fault can be sent through. */
 export function isHandlerCap(c: Cap): boolean {
   return c.kind === 'EndpointCap' && c.rights.write && (c.rights.grant || c.rights.grantReply);
@@ -104,10 +114,16 @@ export function signallingLines(s: KernelState): number[] {
 }
 
 /**
- * Whether the current thread may block without ending the trace's progress: some other
- * thread is ready, or a line could signal a notification (which may wake it or a thread
- * that then wakes it).
+ * Whether the current thread may stop running without ending the trace's progress: another
+ * thread that can act is ready, an interrupt would wake a thread already waiting, or the
+ * current thread is about to wait on `ntfn` (its own notification, or the one bound to it)
+ * which an interrupt line signals.
  */
-export function mayBlock(s: KernelState): boolean {
-  return othersReady(s) || signallingLines(s).length > 0;
+export function mayBlock(s: KernelState, ntfn: number | null = null): boolean {
+  if (othersReady(s) || wakingLines(s).length > 0) return true;
+  if (ntfn === null) return false;
+  return signallingLines(s).some((irq) => {
+    const c = irqHandlerCap(s, irq);
+    return c.kind === 'NotificationCap' && c.ptr === ntfn;
+  });
 }
