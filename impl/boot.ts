@@ -5,18 +5,20 @@
  * starts in, with every object in memory at the address seL4 gives it.
  *
  * What the elfloader leaves in memory before the kernel starts (the DTB and the root task's
- * image) is written first. The kernel window itself (`map_kernel_window`) is not written
- * yet (the VSpace slice does), so the global page directory stays empty; the kernel
- * device frames are still reserved, as `map_kernel_devices` reserves them.
+ * image) is written first. `map_kernel_window` fills the global page directory and page
+ * table (the kernel device frames are also reserved, as `map_kernel_devices` reserves them),
+ * and the kernel switches to them (`activate_kernel_vspace`).
  *
  * @module
  */
-import { PAGE_BITS, PAGE_DIR_BITS, ROOT_CNODE_SIZE_BITS, SLOT_BITS, USER_TOP } from '../abi/config.js';
+import { PAGE_BITS, PAGE_DIR_BITS, PAGE_TABLE_BITS, ROOT_CNODE_SIZE_BITS, SLOT_BITS, USER_TOP } from '../abi/config.js';
 import {
   BOOT_INFO_FRAME_BITS, BOOTINFO_HEADER_BYTES, BOOTINFO_HEADER_FDT, BOOTINFO_OFFSET, DEFAULT_BOOT_PARAMS,
   EMPTY_SLOT_REGION, INITIAL_CAP, type BootParams,
 } from '../abi/bootinfo.js';
+import type { Cpu } from '../hardware/cpu.js';
 import { InterruptController } from '../hardware/irq.js';
+import type { Tlb } from '../hardware/tlb.js';
 import { PhysicalMemory } from '../hardware/memory.js';
 import { Kernel } from './kernel/kernel.js';
 import { KernelPanic } from './kernel/panic.js';
@@ -29,6 +31,7 @@ import { archInitFreemem, calculateExtraBISizeBits, NdksBoot, reserveRegion, Roo
 import { createDomainCap, createRootCNode, slotPtr, writeSlot } from './boot/slots.js';
 import { createIdleThread, createInitialThread, initCoreState } from './boot/threads.js';
 import { createUntypeds } from './boot/untypeds.js';
+import { activateKernelVSpace, mapKernelWindow } from './boot/kernel-window.js';
 import {
   createBIFrameCap, createFramesOfRegion, createIPCBufFrameCap, createItAddressSpace, createItASIDPool,
 } from './boot/vspace.js';
@@ -39,12 +42,15 @@ export interface BootHardware {
   readonly memory?: PhysicalMemory;
   /** The interrupt controller (e.g. a `Machine`'s); default: a fresh GIC with lines 0..maxIRQ. */
   readonly irq?: InterruptController;
+  /** The CPU whose TTBR0/ASID the kernel sets (e.g. a `Machine`'s); default: a fresh one. */
+  readonly cpu?: Cpu;
+  /** The TLB the kernel flushes (e.g. a `Machine`'s); default: a fresh, empty one. */
+  readonly tlb?: Tlb;
 }
 
 /**
  * `map_kernel_devices`, the reservation part: every kernel device frame not available to
- * users is kept out of the device untypeds. The kernel window mappings themselves belong
- * to the VSpace slice.
+ * users is kept out of the device untypeds (the mappings are in `mapKernelWindow`).
  */
 function mapKernelDevices(nb: NdksBoot, params: BootParams): void {
   for (const d of params.board.kernelDevices) reserveRegion(nb, d.base, d.base + 2 ** PAGE_BITS);
@@ -83,8 +89,12 @@ export function tryInitKernel(k: Kernel, params: BootParams): void {
   const rs = new Rootserver();
 
   k.armKSGlobalPD = params.kernelImage.globalPD;
+  k.armKSGlobalPT = params.kernelImage.globalPT;
   k.ghost.add(params.kernelImage.globalPD, 'PageDirectory', PAGE_DIR_BITS);
+  k.ghost.add(params.kernelImage.globalPT, 'PageTable', PAGE_TABLE_BITS);
+  mapKernelWindow(k, params);
   mapKernelDevices(nb, params);
+  activateKernelVSpace(k);
   initIRQNode(k, params);
   loadImages(k, params);
 
@@ -142,7 +152,7 @@ export function tryInitKernel(k: Kernel, params: BootParams): void {
 export function bootImpl(params: BootParams = DEFAULT_BOOT_PARAMS, hw: BootHardware = {}): Kernel {
   const board = params.board;
   const memory = hw.memory ?? new PhysicalMemory({ ramBase: board.ramBase, ramSize: board.ramSize });
-  const k = new Kernel(memory, hw.irq ?? new InterruptController(board.maxIRQ));
+  const k = new Kernel(memory, hw.irq ?? new InterruptController(board.maxIRQ), hw.cpu, hw.tlb);
   tryInitKernel(k, params);
   schedule(k);
   activateThread(k);

@@ -18,13 +18,14 @@ import { bootImpl } from '../impl/boot.js';
 import type { Kernel } from '../impl/kernel/kernel.js';
 import { TCB_OFFSET, TCB_SCHED_NEXT } from '../impl/object/tcb-layout.js';
 import type { Cap } from '../spec/state/cap.js';
+import { ChildList } from '../spec/state/child-list.js';
 import type { CSlot } from '../spec/state/cslot.js';
 import type { IRQState, KernelState, SchedulerAction } from '../spec/state/kernel-state.js';
 import type { KernelObject } from '../spec/state/object.js';
 import { AbstractionError } from './abstraction/cap-words.js';
 import { MdbReader, wholeCdt } from './abstraction/mdb.js';
 import { capAt, objectAt } from './abstraction/objects.js';
-import type { AbstractView, Globals, KernelInstance, KernelUnderTest } from './check/kernel-under-test.js';
+import type { AbstractView, Globals, HardwareView, KernelInstance, KernelUnderTest } from './check/kernel-under-test.js';
 
 export { AbstractionError } from './abstraction/cap-words.js';
 
@@ -262,7 +263,7 @@ export function globalsOf(k: Kernel): Globals {
       nextASID: k.armKSNextASID,
       asidMap: asidMap(k),
       globalPD: k.armKSGlobalPD,
-      globalPTs: [],
+      globalPTs: k.armKSGlobalPT === 0 ? [] : [k.armKSGlobalPT],
     },
     workUnitsCompleted: k.ksWorkUnitsCompleted,
     irqMasks,
@@ -292,8 +293,8 @@ export function abstractState(k: Kernel): KernelState {
     cdt: PMap<number, CSlot>().withMutations((m) => {
       for (const [c, p] of cdt.parents) m.set(c, slot(p));
     }),
-    cdtList: PMap<number, readonly CSlot[]>().withMutations((m) => {
-      for (const [p, cs] of cdt.children) m.set(p, cs.map(slot));
+    cdtList: PMap<number, ChildList>().withMutations((m) => {
+      for (const [p, cs] of cdt.children) m.set(p, ChildList.of(cs.map(slot)));
     }),
     isOriginalCap: PSet(cdt.revocable),
     machine: { memory: userMemory(k), irqMasks, irqPending },
@@ -336,6 +337,10 @@ class ImplInstance implements KernelInstance {
 
   view(): AbstractView {
     return new ImplView(this.k);
+  }
+
+  hardwareView(): HardwareView {
+    return { memory: this.k.mem, tlb: this.k.tlb, cpu: this.k.cpu };
   }
 }
 

@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import type { Action } from './generators/action.js';
-import { actionArb, focusedActionArb } from './generators/arbitraries.js';
+import { actionArb, focusedActionArb, traceOf } from './generators/arbitraries.js';
 import { formatDifference } from './diff.js';
 import { coverageGaps, emptyCoverage, mergeCoverage, recordOutcome, type Coverage, type CoverageGap } from './check/coverage.js';
 import type { KernelUnderTest } from './check/kernel-under-test.js';
@@ -85,7 +85,7 @@ export const DEFAULTS = { maxSteps: 60, fullEvery: 16, invariantsEvery: 4, minCo
 export function traceArb(maxSteps: number, entry: string | undefined, actions?: fc.Arbitrary<Action>): fc.Arbitrary<Action[]> {
   const action = actions ?? (entry === undefined ? actionArb() : focusedActionArb(entry));
   if (action === undefined) throw new Error(`unknown entry ${entry}`);
-  return fc.array(action, { minLength: 1, maxLength: maxSteps, size: 'max' });
+  return traceOf(action, maxSteps, actions === undefined);
 }
 
 /** One line of a printed trace. */

@@ -11,6 +11,7 @@
  * @module
  */
 import { isMap as isPMap, isSet as isPSet, type Map as PMap, type Set as PSet } from 'immutable';
+import { ChildList } from '../spec/state/child-list.js';
 
 /** One step of a path into a value. */
 export type PathSegment =
@@ -84,12 +85,18 @@ function diff(left: unknown, right: unknown): Found | undefined {
     return primitiveDifference(left, right);
   }
   if (isPMap(left) || isPMap(right)) return mapDifference(left, right);
+  // A CDT child list compares as the sequence it holds, whichever form it is kept in.
+  if (left instanceof ChildList || right instanceof ChildList) return diff(listed(left), listed(right));
   if (isPSet(left) || isPSet(right)) return setDifference(left, right);
   if (ArrayBuffer.isView(left) || ArrayBuffer.isView(right)) return typedArrayDifference(left, right);
   if (Array.isArray(left) || Array.isArray(right)) return arrayDifference(left, right);
   if (left instanceof Map || right instanceof Map) return mapDifference(left, right);
   if (left instanceof Set || right instanceof Set) return setDifference(left, right);
   return objectDifference(left as Record<string, unknown>, right as Record<string, unknown>);
+}
+
+function listed(v: object): unknown {
+  return v instanceof ChildList ? v.toArray() : v;
 }
 
 function primitiveDifference(left: unknown, right: unknown): Found | undefined {

@@ -15,16 +15,13 @@
  *   bootinfo frames (`address-space.ts`);
  * - the root TCB gets copies of the CNode and PD caps and a derived, unmapped copy of the IPC
  *   buffer cap, each a CDT child of the slot it was copied from, and a master reply cap;
- * - the idle thread, the IRQ node and the global page directory live in the
- *   kernel image; every IRQ is inactive and masked except the kernel timer's;
+ * - the idle thread, the IRQ node, the global page directory and the global page table
+ *   live in the kernel image; `map_kernel_window` fills the global page directory and
+ *   page table with the kernel window (`boot/kernel-window.ts`), which the root task's
+ *   page directory copies; every IRQ is inactive and masked except the kernel timer's;
  * - `init_kernel` ends with `schedule` switching from the idle thread to the root task
  *   (which also gives ASID 1 its hardware ASID) and `activateThread`: afterwards the root
  *   task is the current thread and no thread is queued.
- *
- * The global page directory carries no kernel-window entries yet (slice 3 adds them with
- * `map_kernel_window`), so the root PD's copy of the global mappings is empty too, and the
- * global page table (`armKSGlobalPT`) is not yet an object (`arm_global_pts` is empty, as in
- * l4v's `Init_A`).
  *
  * @module
  */
@@ -34,12 +31,14 @@ import {
   BOOTINFO_HEADER_BYTES, BOOTINFO_HEADER_FDT, DEFAULT_BOOT_PARAMS, DSCHED_MAX_DURATION, INITIAL_CAP,
   encodeBootInfo, type BootParams,
 } from '../abi/bootinfo.js';
+import { ChildList } from './state/child-list.js';
 import { slotKey, type CSlot } from './state/cslot.js';
 import type { DomainScheduleEntry, IRQState, KernelState } from './state/kernel-state.js';
 import { TCB_SLOT, type KernelObject } from './state/object.js';
 import { activateThread, schedule } from './kernel/schedule.js';
 import { copyGlobalMappings } from './object/untyped/retype-region.js';
 import { itAddressSpace } from './boot/address-space.js';
+import { mapKernelWindow } from './boot/kernel-window.js';
 import { bootLayout } from './boot/layout.js';
 import { rootCNode, rootCNodeCap } from './boot/root-cnode.js';
 import { idleTCB, rootTCB } from './boot/threads.js';
@@ -91,6 +90,7 @@ export function bootSpec(params: BootParams = DEFAULT_BOOT_PARAMS): KernelState 
   const tcbSlot = (index: number): CSlot => ({ obj: rs.tcb, index });
   const image = params.kernelImage;
   const board = params.board;
+  const window = mapKernelWindow(params);
 
   const root = rootTCB({
     tcb: rs.tcb,
@@ -107,7 +107,8 @@ export function bootSpec(params: BootParams = DEFAULT_BOOT_PARAMS): KernelState 
     [rs.cnode, { kind: 'CNode', bits: cnode.bootInfo.initThreadCNodeSizeBits, slots: cnode.slots }],
     [rs.tcb, root],
     [image.idleThread, idleTCB(image)],
-    [image.globalPD, { kind: 'PageDirectory', entries: PMap() }],
+    [image.globalPD, { kind: 'PageDirectory', entries: window.pdEntries }],
+    [image.globalPT, { kind: 'PageTable', entries: window.ptEntries }],
     ...irqNodes,
     ...space.objects,
   ]);
@@ -132,7 +133,7 @@ export function bootSpec(params: BootParams = DEFAULT_BOOT_PARAMS): KernelState 
   const s: KernelState = {
     kheap,
     cdt: PMap(copies.map(([child, parent]) => [slotKey(child), parent])),
-    cdtList: PMap(copies.map(([child, parent]) => [slotKey(parent), [child]])),
+    cdtList: PMap(copies.map(([child, parent]) => [slotKey(parent), ChildList.of([child])])),
     isOriginalCap: PSet([...originals, slotKey(tcbSlot(TCB_SLOT.Reply))]),
     curThread: image.idleThread,
     idleThread: image.idleThread,
@@ -152,7 +153,7 @@ export function bootSpec(params: BootParams = DEFAULT_BOOT_PARAMS): KernelState 
       nextASID: 0,
       asidMap: PMap(),
       globalPD: image.globalPD,
-      globalPTs: [],
+      globalPTs: [image.globalPT],
     },
     workUnitsCompleted: 0,
   };

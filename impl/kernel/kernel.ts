@@ -10,7 +10,7 @@
  *   `ksDomScheduleStart`) and `setDomainTime`,
  * - `intStateIRQNode` (IRQ i's handler CTE at `intStateIRQNode + 16 * i`) and
  *   `intStateIRQTable` (with `setIRQState` for the timer IRQ, which also unmasks it),
- * - `armKSASIDTable`, `armKSHWASIDTable`, `armKSNextASID`, `armKSGlobalPD`,
+ * - `armKSASIDTable`, `armKSHWASIDTable`, `armKSNextASID`, `armKSGlobalPD`, `armKSGlobalPT`,
  * - the `ghost` table for every object it creates,
  * - and the objects themselves, in memory (caps with `writeCap`/`insertNewCap`, TCB fields
  *   with the `tcb-layout.ts` accessors).
@@ -25,10 +25,17 @@
  * and ends each handled line (`ackInterrupt` = EOI). A test makes an IRQ pending with
  * `k.irq.setPending(n)` (or a device drives the line).
  *
+ * MMU: `cpu` holds what the kernel writes to TTBR0 and CONTEXTIDR (`setCurrentPD`,
+ * `setHardwareASID`) and `tlb` is the TLB its maintenance operations (`invalidateLocalTLB*`)
+ * act on. A machine that runs user code passes its own, so that user accesses see the kernel's
+ * address-space switches and flushes.
+ *
  * @module
  */
 import type { PhysicalMemory } from '../../hardware/memory.js';
 import { InterruptController } from '../../hardware/irq.js';
+import { Cpu } from '../../hardware/cpu.js';
+import { Tlb } from '../../hardware/tlb.js';
 import type { KernelEvent } from '../../hardware/events.js';
 import { MAX_IRQ, NUM_DOMAINS, NUM_DOMAIN_SCHEDULES } from '../../abi/config.js';
 import { L2_BITMAP_SIZE, NUM_READY_QUEUES, SCHEDULER_ACTION_RESUME_CURRENT_THREAD } from './statedata.js';
@@ -58,6 +65,10 @@ export class Kernel {
   readonly irq: InterruptController;
   /** The kernel timer device, if one is attached (`resetTimer` after each tick). */
   kernelTimer: KernelTimer | null = null;
+  /** The CPU whose TTBR0 and CONTEXTIDR.ASID the kernel sets on a context switch. */
+  readonly cpu: Cpu;
+  /** The TLB the kernel's invalidate operations act on. */
+  readonly tlb: Tlb;
 
   // ---- scheduler (`src/model/statedata.c`) ----
   /** `ksCurThread`: `tcb_t` pointer of the running thread. */
@@ -109,6 +120,8 @@ export class Kernel {
   armKSNextASID = 0;
   /** `armKSGlobalPD`: physical address of the kernel's global page directory. */
   armKSGlobalPD = 0;
+  /** `armKSGlobalPT`: physical address of the page table of the kernel window's last MiB. */
+  armKSGlobalPT = 0;
 
   // ---- ghost ----
   /** Ghost (proof-only) object table: kind and size per object base address. */
@@ -138,16 +151,21 @@ export class Kernel {
   /** Second scratch cap, for functions that build two caps (Rotate, Mint). */
   readonly capRet2: CapWords = capWords();
 
-  /** An empty kernel over `memory`; `irq` defaults to a fresh GIC with lines 0..maxIRQ. */
-  constructor(memory: PhysicalMemory, irq: InterruptController = new InterruptController(MAX_IRQ)) {
+  /**
+   * An empty kernel over `memory`; `irq` defaults to a fresh GIC with lines 0..maxIRQ, `cpu`
+   * and `tlb` to a fresh CPU and an empty TLB.
+   */
+  constructor(memory: PhysicalMemory, irq: InterruptController = new InterruptController(MAX_IRQ),
+    cpu: Cpu = new Cpu(), tlb: Tlb = new Tlb()) {
     this.mem = memory;
     this.irq = irq;
+    this.cpu = cpu;
+    this.tlb = tlb;
   }
 
   /**
    * The kernel entry (l4v `callKernel`): handles `event` against the current thread's saved
-   * registers, then schedules and activates the next thread. Throws only `KernelPanic`
-   * (`NotModelledYet` for later slices).
+   * registers, then schedules and activates the next thread. Throws only `KernelPanic`.
    */
   callKernel(event: KernelEvent): void {
     handleEvent(this, event);

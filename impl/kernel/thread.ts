@@ -175,8 +175,9 @@ export function switchToThread(k: Kernel, tcb: number): void {
   k.ksCurThread = tcb;
 }
 
-/** `switchToIdleThread`. */
+/** `switchToIdleThread`: the idle thread runs on the global page directory (`Arch_switchToIdleThread`). */
 export function switchToIdleThread(k: Kernel): void {
+  setVMRoot(k, k.ksIdleThread);
   k.ksCurThread = k.ksIdleThread;
 }
 

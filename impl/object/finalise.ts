@@ -10,11 +10,12 @@
 import type { Kernel } from '../kernel/kernel.js';
 import * as C from './cap.js';
 import * as A from './arch-cap.js';
-import { KernelPanic, NotModelledYet } from '../kernel/panic.js';
+import { KernelPanic } from '../kernel/panic.js';
 import { cancelAllIPC, cancelAllSignals, suspend, unbindMaybeNotification, unbindNotification } from './ipc-cancel.js';
 import { deletingIRQHandler } from './interrupt.js';
 import { TCB_CNODE_ENTRIES, tcbObjectBase } from './tcb-layout.js';
 import { deleteASID, deleteASIDPool } from '../kernel/vspace.js';
+import { unmapPage, unmapPageTable } from '../arch/arm/vspace.js';
 
 function result(k: Kernel, r0: number, r1: number, c0: number, c1: number): void {
   C.setCapWords(k.capRet, r0, r1);
@@ -90,7 +91,7 @@ function finaliseLongRunning(k: Kernel, w0: number, w1: number, final: boolean):
   result(k, C.CAP_NULL, 0, C.CAP_NULL, 0);
 }
 
-// `Arch_finaliseCap`: ASIDs are released here; unmapping belongs to the VSpace slice.
+// `Arch_finaliseCap`: ASIDs are released, page tables and frames unmapped (with their TLB flushes).
 function archFinaliseCap(k: Kernel, w0: number, w1: number, final: boolean): void {
   switch (C.capGetCapType(w0)) {
     case C.CAP_ASID_POOL:
@@ -102,12 +103,20 @@ function archFinaliseCap(k: Kernel, w0: number, w1: number, final: boolean): voi
       }
       return;
     case C.CAP_PAGE_TABLE:
-      if (final && A.pageTableCapGetCapPTIsMapped(w1)) throw new NotModelledYet('unmapPageTable (final mapped PT cap deleted)');
+      if (final && A.pageTableCapGetCapPTIsMapped(w1)) {
+        unmapPageTable(k, A.pageTableCapGetCapPTMappedASID(w1), A.pageTableCapGetCapPTMappedAddress(w1), A.pageTableCapGetCapPTBasePtr(w0));
+      }
       return;
     case C.CAP_SMALL_FRAME:
-    case C.CAP_FRAME:
-      if (A.genericFrameCapGetCapFMappedASID(w0, w1) !== 0) throw new NotModelledYet('unmapPage (mapped frame cap deleted)');
+    case C.CAP_FRAME: {
+      // Every mapped frame cap is unmapped, final or not: each cap names its own mapping.
+      const asid = A.genericFrameCapGetCapFMappedASID(w0, w1);
+      if (asid !== 0) {
+        unmapPage(k, A.genericFrameCapGetCapFSize(w0, w1), asid, A.genericFrameCapGetCapFMappedAddress(w0, w1),
+          A.genericFrameCapGetCapFBasePtr(w0));
+      }
       return;
+    }
     default:
       return;
   }

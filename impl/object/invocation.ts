@@ -2,16 +2,15 @@
  * Invocation dispatch by the invoked cap's type (seL4 `decodeInvocation` in
  * `src/object/objecttype.c` and `Arch_decodeInvocation`; l4v `decode_invocation`). Null and
  * Zombie caps, master reply caps and endpoint/notification caps without Send are
- * `InvalidCapability 0`; a label an object does not know is `IllegalOperation`. Invocations of
- * later slices (VSpace) end in `NotModelledYet`.
+ * `InvalidCapability 0`; a label an object does not know is `IllegalOperation`. The ARM VSpace
+ * invocations are in `impl/arch/arm/`.
  *
  * @module
  */
 import type { Kernel } from '../kernel/kernel.js';
-import { LABEL } from '../../abi/labels.js';
 import { ERROR_CODE } from '../../abi/errors.js';
 import { EXCEPTION_SYSCALL_ERROR, type Exception } from '../kernel/failures.js';
-import { KernelPanic, NotModelledYet } from '../kernel/panic.js';
+import { KernelPanic } from '../kernel/panic.js';
 import * as C from './cap.js';
 import { CTE_CAP_W1 } from './mdb.js';
 import { decodeCNodeInvocation } from './cnode.js';
@@ -24,20 +23,15 @@ import { performInvocationNotification } from './notification.js';
 import { performInvocationReply } from './reply.js';
 import { setThreadState } from '../kernel/thread.js';
 import { THREAD_STATE_RESTART } from './tcb-layout.js';
+import { decodeASIDControlInvocation, decodeASIDPoolInvocation } from '../arch/arm/asid-pool.js';
+import { decodeARMFrameInvocation } from '../arch/arm/page.js';
+import { decodeARMPageDirectoryInvocation } from '../arch/arm/page-directory.js';
+import { decodeARMPageTableInvocation } from '../arch/arm/page-table.js';
 
 function invalidCapability(k: Kernel): Exception {
   k.currentSyscallError.type = ERROR_CODE.InvalidCapability;
   k.currentSyscallError.invalidCapNumber = 0;
   return EXCEPTION_SYSCALL_ERROR;
-}
-
-function illegalOperation(k: Kernel): Exception {
-  k.currentSyscallError.type = ERROR_CODE.IllegalOperation;
-  return EXCEPTION_SYSCALL_ERROR;
-}
-
-function inRange(label: number, first: number, last: number): boolean {
-  return label >= first && label <= last;
 }
 
 /**
@@ -48,7 +42,7 @@ export function decodeInvocation(k: Kernel, invLabel: number, length: number, _c
   block: boolean, call: boolean, buffer: number): Exception {
   const w0 = k.mem.read32(slot);
   const w1 = k.mem.read32(slot + CTE_CAP_W1);
-  if (C.isArchCap(w0)) return decodeArchInvocation(k, invLabel, w0, w1);
+  if (C.isArchCap(w0)) return decodeArchInvocation(k, invLabel, length, slot, w0, w1, call, buffer);
   switch (C.capGetCapType(w0)) {
     case C.CAP_NULL:
     case C.CAP_ZOMBIE:
@@ -83,29 +77,24 @@ export function decodeInvocation(k: Kernel, invLabel: number, length: number, _c
   }
 }
 
-// `Arch_decodeInvocation` / `decodeARMMMUInvocation`: label checks only; the rest is the VSpace slice.
-function decodeArchInvocation(k: Kernel, invLabel: number, w0: number, w1: number): Exception {
+// `Arch_decodeInvocation` / `decodeARMMMUInvocation`: by arch cap type.
+function decodeArchInvocation(k: Kernel, invLabel: number, length: number, slot: number, w0: number, w1: number,
+  call: boolean, buffer: number): Exception {
   switch (C.capGetCapType(w0)) {
     case C.CAP_PAGE_DIRECTORY:
-      if (inRange(invLabel, LABEL.ARMPDClean_Data, LABEL.ARMPDUnify_Instruction)) break;
-      return illegalOperation(k);
+      return decodeARMPageDirectoryInvocation(k, invLabel, length, w0, w1, buffer);
     case C.CAP_PAGE_TABLE:
-      if (invLabel === LABEL.ARMPageTableMap || invLabel === LABEL.ARMPageTableUnmap) break;
-      return illegalOperation(k);
+      return decodeARMPageTableInvocation(k, invLabel, length, slot, w0, w1, buffer);
     case C.CAP_SMALL_FRAME:
     case C.CAP_FRAME:
-      if (inRange(invLabel, LABEL.ARMPageMap, LABEL.ARMPageGetAddress)) break;
-      return illegalOperation(k);
+      return decodeARMFrameInvocation(k, invLabel, length, slot, w0, w1, call, buffer);
     case C.CAP_ASID_CONTROL:
-      if (invLabel === LABEL.ARMASIDControlMakePool) break;
-      return illegalOperation(k);
+      return decodeASIDControlInvocation(k, invLabel, length, buffer);
     case C.CAP_ASID_POOL:
-      if (invLabel === LABEL.ARMASIDPoolAssign) break;
-      return illegalOperation(k);
+      return decodeASIDPoolInvocation(k, invLabel, w0, w1);
     case C.CAP_SGI_SIGNAL:
       return decodeSGISignalInvocation(k, w0, w1);
     default:
       throw new KernelPanic('Arch_decodeInvocation: invalid cap type');
   }
-  throw new NotModelledYet(`arch invocation ${invLabel} on cap type ${C.capGetCapType(w0)}`);
 }

@@ -207,9 +207,10 @@ function mappingRights(a: MappingAttributes, where: string): VMRights {
   return r;
 }
 
-// seL4 maps cacheable memory write-back (TEX 0b101, B) and everything else strongly ordered.
+// seL4 maps cacheable memory with TEX 0b101 and everything else with TEX 0 (user mappings
+// strongly ordered, the kernel's device pages bufferable): TEX[2] tells them apart.
 function attributes(a: MappingAttributes, parity: number): VMAttributes {
-  return { cacheable: !(a.tex === 0 && a.c === 0 && a.b === 0), parityEnabled: parity === 1, executeNever: a.xn === 1 };
+  return { cacheable: (a.tex & 4) !== 0, parityEnabled: parity === 1, executeNever: a.xn === 1 };
 }
 
 function pdEntries(mem: PhysicalMemory, pd: number): PMap<number, PDE> {

@@ -107,7 +107,7 @@ function cdtDifference(before: KernelState, after: KernelState, view: AbstractVi
     if (d !== undefined) return d;
   }
   for (const k of sorted(changedKeys(before.cdtList, after.cdtList))) {
-    const spec = after.cdtList.get(k) ?? [];
+    const spec = after.cdtList.get(k)?.toArray() ?? [];
     const impl = view.cdtChildren(k);
     const d = firstDifference(spec.length === 0 ? ABSENT : spec, impl.length === 0 ? ABSENT : impl, [field('cdtList'), key(k)]);
     if (d !== undefined) return d;

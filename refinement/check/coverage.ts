@@ -5,6 +5,16 @@
  *
  * @module
  */
+import { MAX_IRQ } from '../../abi/config.js';
+import type { KernelEvent } from '../../hardware/events.js';
+import { CAP_REGISTER } from '../../hardware/registers.js';
+import { getCap } from '../../spec/kernel/cspace-access.js';
+import { getIRQSlot } from '../../spec/kernel/kheap.js';
+import { lookupCap } from '../../spec/kernel/cspace.js';
+import { getActiveIRQ } from '../../spec/kernel/preemption.js';
+import { getRegister } from '../../spec/kernel/thread.js';
+import type { KernelState } from '../../spec/state/kernel-state.js';
+import { TCB_SLOT } from '../../spec/state/object.js';
 import type { StepOutcome } from './run.js';
 
 /** Counts per entry and outcome. */
@@ -23,6 +33,96 @@ export function recordOutcome(c: Coverage, o: StepOutcome): void {
     c.set(o.entry, row);
   }
   row.set(o.result, (row.get(o.result) ?? 0) + 1);
+}
+
+/**
+ * The coverage cell of a kernel entry, from the spec's outcome and the states before (user
+ * writes applied) and after it. The spec names an invocation by its label and a fault by its
+ * kind; the matrix tells more apart:
+ *
+ * - an IPC through an endpoint, notification or reply cap is named by its system call, with
+ *   the object as result (`SysCall: Endpoint`, `SysSend: Notification`, `SysNBSend: Reply`),
+ *   whatever the message label; an SGI-signal cap's invocation is `SGISignal: ok`;
+ * - a receive by the object received on (`SysRecv: Endpoint`, `SysNBRecv: Notification`);
+ *   Reply by whether the caller slot held a reply cap (`Reply`, `NoCaller`);
+ * - a cap fault by how it ends: `CapFaultDelivered` (the fault handler receives it),
+ *   `CapFaultDoubleFault` (no usable handler: the thread is left Inactive); a failed lookup
+ *   of a non-blocking send is dropped silently: `LookupFailed`;
+ * - a fault event (UnknownSyscall, UserLevelFault, VMFaultEvent) likewise:
+ *   `FaultDelivered`, `DoubleFault`;
+ * - an interrupt by the line the kernel finds active: `Timer`, `Signal` (its handler
+ *   notification is signalled), `NoNotification` (a line handed out whose handler slot holds
+ *   no notification with Write), `Reserved`, `Spurious` (no unmasked line pending).
+ */
+export function nameOutcome(before: KernelState, e: KernelEvent, o: StepOutcome, after: KernelState): StepOutcome {
+  switch (e.kind) {
+    case 'Interrupt':
+      return { entry: o.entry, result: interruptResult(before) };
+    case 'Syscall':
+      return syscallOutcome(before, e.syscall, o, after);
+    default:
+      return { entry: o.entry, result: endedInactive(before, after) ? 'DoubleFault' : 'FaultDelivered' };
+  }
+}
+
+function syscallOutcome(before: KernelState, syscall: string, o: StepOutcome, after: KernelState): StepOutcome {
+  if (o.result === 'CapFault') {
+    if (syscall === 'SysNBSend') return { entry: o.entry, result: 'LookupFailed' };
+    return { entry: o.entry, result: endedInactive(before, after) ? 'CapFaultDoubleFault' : 'CapFaultDelivered' };
+  }
+  if (o.result !== 'ok') return o;
+  switch (syscall) {
+    case 'SysSend':
+    case 'SysNBSend':
+    case 'SysCall': {
+      const cap = invokedCap(before);
+      if (cap === 'SGISignalCap') return { entry: 'SGISignal', result: 'ok' };
+      const object = IPC_OBJECT[cap ?? 'NullCap'];
+      return object === undefined ? o : { entry: syscall, result: object };
+    }
+    case 'SysRecv':
+    case 'SysNBRecv':
+    case 'SysReplyRecv':
+      return { entry: o.entry, result: IPC_OBJECT[invokedCap(before) ?? 'NullCap'] ?? o.result };
+    case 'SysReply': {
+      const caller = getCap(before, { obj: before.curThread, index: TCB_SLOT.Caller });
+      return { entry: o.entry, result: caller.kind === 'ReplyCap' ? 'Reply' : 'NoCaller' };
+    }
+    default:
+      return o;
+  }
+}
+
+const IPC_OBJECT: Partial<Record<string, string>> = { EndpointCap: 'Endpoint', NotificationCap: 'Notification', ReplyCap: 'Reply' };
+
+// The kind of the cap the current thread names in r0, if its lookup succeeds.
+function invokedCap(s: KernelState): string | undefined {
+  const r = lookupCap(s, s.curThread, getRegister(s, s.curThread, CAP_REGISTER));
+  return r.ok ? r.value.kind : undefined;
+}
+
+// Whether the thread that entered the kernel was left Inactive (a double fault).
+function endedInactive(before: KernelState, after: KernelState): boolean {
+  const t = after.kheap.get(before.curThread);
+  return t?.kind === 'TCB' && t.state.kind === 'Inactive';
+}
+
+function interruptResult(s: KernelState): string {
+  const irq = getActiveIRQ(s, false);
+  if (irq === null) return 'Spurious';
+  if (irq > MAX_IRQ) return 'OutOfRange';
+  switch (s.irqStates[irq]) {
+    case 'IRQTimer':
+      return 'Timer';
+    case 'IRQSignal': {
+      const cap = getCap(s, getIRQSlot(s, irq));
+      return cap.kind === 'NotificationCap' && cap.rights.write ? 'Signal' : 'NoNotification';
+    }
+    case 'IRQReserved':
+      return 'Reserved';
+    default:
+      return 'Inactive';
+  }
 }
 
 /** Adds `from` into `into`. */
@@ -57,6 +157,12 @@ const ANY = ['ok', 'IllegalOperation', 'InvalidCapability'] as const;
 const ARGS = [...ANY, 'TruncatedMessage'] as const;
 // Slot lookups of CNode operations, IRQControl_Get and friends.
 const SLOT = ['RangeError', 'FailedLookup', 'DeleteFirst'] as const;
+// The objects an IPC system call goes through, and receives on.
+const SEND = ['Endpoint', 'Notification', 'Reply'] as const;
+const RECV = ['Endpoint', 'Notification'] as const;
+// How a cap fault of a blocking call, and a fault, ends.
+const CAP_FAULT = ['CapFaultDelivered', 'CapFaultDoubleFault'] as const;
+const FAULT = ['FaultDelivered', 'DoubleFault'] as const;
 
 /**
  * The outcomes seL4 can give for each label, when invoked by a thread whose CSpace holds the
@@ -88,16 +194,19 @@ const SLOT = ['RangeError', 'FailedLookup', 'DeleteFirst'] as const;
  * - DomainSet_Set: `InvalidArgument` (domain ≥ 16, no TCB); ScheduleConfigure,
  *   ScheduleSetStart: `RangeError` (index, domain), `InvalidArgument` (duration, end marker);
  *
- * and for the entries that reach no decoder:
+ * and for the entries that reach no decoder (named by {@link nameOutcome}):
  *
- * - `InvalidInvocation`: `ok` is an IPC through an endpoint, notification or reply cap (its
- *   message label is 0 or past the last invocation label); `IllegalOperation` raw words to a
- *   kernel object; `InvalidCapability` an IPC through an empty slot or a cap without Write;
- * - Call, Send, NBSend: `CapFault` (the invoked CPtr or an extra cap does not resolve);
- *   Recv, NBRecv, ReplyRecv: `ok`, `CapFault` (no endpoint or notification with Read, or a
- *   notification bound to another thread); Reply, Yield: `ok`;
- * - the faults: `UnknownSyscall`, `UserException` (UserLevelFault), `VMFault` (VMFaultEvent),
- *   whether a handler receives them or the thread ends; Interrupt: `ok`.
+ * - `InvalidInvocation`: `IllegalOperation` raw words to a kernel object; `InvalidCapability`
+ *   an IPC through an empty slot or a cap without Write (`ok` only through an SGI-signal cap,
+ *   counted as `SGISignal`);
+ * - Call, Send: through an endpoint, a notification (a signal) or a reply cap;
+ *   `CapFaultDelivered`, `CapFaultDoubleFault` (the invoked CPtr or an extra cap does not
+ *   resolve); NBSend: the same objects, and `LookupFailed` (dropped: no fault);
+ * - Recv, NBRecv, ReplyRecv: on an endpoint or a notification, or a cap fault (no endpoint
+ *   or notification with Read, a notification bound to another thread) delivered or not;
+ *   Reply: to a caller, or `NoCaller`; Yield: `ok`;
+ * - the faults (UnknownSyscall, UserLevelFault, VMFaultEvent): `FaultDelivered` to the
+ *   handler or `DoubleFault`; Interrupt: `Timer`, `Signal`, `Spurious`.
  */
 export const EXPECTED_OUTCOMES: Readonly<Record<string, readonly string[]>> = {
   UntypedRetype: [...ARGS, 'InvalidArgument', 'RangeError', 'FailedLookup', 'DeleteFirst', 'NotEnoughMemory', 'Preempted'],
@@ -134,19 +243,20 @@ export const EXPECTED_OUTCOMES: Readonly<Record<string, readonly string[]>> = {
   DomainSetSet: [...ARGS, 'InvalidArgument'],
   DomainScheduleConfigure: [...ARGS, 'RangeError', 'InvalidArgument'],
   DomainScheduleSetStart: [...ARGS, 'RangeError', 'InvalidArgument'],
-  InvalidInvocation: [...ANY],
-  SysCall: ['CapFault'],
-  SysSend: ['CapFault'],
-  SysNBSend: ['CapFault'],
-  SysRecv: ['ok', 'CapFault'],
-  SysNBRecv: ['ok', 'CapFault'],
-  SysReplyRecv: ['ok', 'CapFault'],
-  SysReply: ['ok'],
+  SGISignal: ['ok'],
+  InvalidInvocation: ['IllegalOperation', 'InvalidCapability'],
+  SysCall: [...SEND, ...CAP_FAULT],
+  SysSend: [...SEND, ...CAP_FAULT],
+  SysNBSend: [...SEND, 'LookupFailed'],
+  SysRecv: [...RECV, ...CAP_FAULT],
+  SysNBRecv: [...RECV, ...CAP_FAULT],
+  SysReplyRecv: [...RECV, ...CAP_FAULT],
+  SysReply: ['Reply', 'NoCaller'],
   SysYield: ['ok'],
-  UnknownSyscall: ['UnknownSyscall'],
-  UserLevelFault: ['UserException'],
-  VMFaultEvent: ['VMFault'],
-  Interrupt: ['ok'],
+  UnknownSyscall: [...FAULT],
+  UserLevelFault: [...FAULT],
+  VMFaultEvent: [...FAULT],
+  Interrupt: ['Timer', 'Signal', 'Spurious'],
 };
 
 /** A cell of the expected table seen fewer than the required number of times. */

@@ -7,7 +7,10 @@
  *
  * @module
  */
+import type { Cpu } from '../../hardware/cpu.js';
 import type { KernelEvent } from '../../hardware/events.js';
+import type { PhysicalMemory } from '../../hardware/memory.js';
+import type { Tlb } from '../../hardware/tlb.js';
 import type { Cap } from '../../spec/state/cap.js';
 import type { CSlot } from '../../spec/state/cslot.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
@@ -55,6 +58,18 @@ export interface KernelInstance {
   abstract(): KernelState;
   /** A view of the abstract state part by part. */
   view(): AbstractView;
+  /** What the machine sees: memory for table walks, the TLB and the CPU (absent for a kernel with no hardware). */
+  hardwareView?(): HardwareView | undefined;
+}
+
+/** The hardware a kernel under test runs on, as the hardware-view check reads it. */
+export interface HardwareView {
+  /** Physical memory holding the kernel's page directories and page tables. */
+  readonly memory: PhysicalMemory;
+  /** The TLB the kernel maintains, if it has one. */
+  readonly tlb: Tlb | undefined;
+  /** The CPU whose TTBR0 and hardware ASID the kernel loads, if it has one. */
+  readonly cpu: Cpu | undefined;
 }
 
 /** A kernel the engine can boot afresh for every run. */

@@ -15,7 +15,9 @@ import { formatDifference } from '../diff.js';
 import type { Action } from '../generators/action.js';
 import { resolveAction, type ResolvedAction } from '../generators/resolve.js';
 import { checkInvariants, DEFAULT_CONTEXT, type InvariantContext, type Violation } from '../invariants/index.js';
+import { nameOutcome } from './coverage.js';
 import { fullDifference, incrementalDifference } from './compare.js';
+import { hardwareViewMismatch, touchCurrentAddressSpace } from './hardware-view.js';
 import type { KernelInstance, KernelUnderTest } from './kernel-under-test.js';
 import { ipcBufferAddress, withPendingIRQ, withRegisters, withUserWords, wordRuns } from './user-context.js';
 
@@ -23,7 +25,7 @@ import { ipcBufferAddress, withPendingIRQ, withRegisters, withUserWords, wordRun
 export interface StepOutcome {
   /** The invocation label, syscall or event name. */
   readonly entry: string;
-  /** `ok`, an seL4 error name, a fault name or `Preempted`. */
+  /** `ok`, an seL4 error name, `Preempted`, or what `nameOutcome` (coverage.ts) tells apart. */
   readonly result: string;
 }
 
@@ -52,9 +54,10 @@ export interface RunOptions {
 /**
  * What went wrong: the states differ; an invariant fails; a kernel panics (or reaches a later
  * slice); the implementation's memory has no abstract reading (`abstraction`: a broken MDB
- * list, an unknown cap tag); or a JS exception escaped a kernel.
+ * list, an unknown cap tag); the MMU or TLB disagrees with the spec's tables (`hardware
+ * view`, see hardware-view.ts); or a JS exception escaped a kernel.
  */
-export type FailureKind = 'divergence' | 'invariant' | 'panic' | 'not modelled yet' | 'abstraction' | 'exception';
+export type FailureKind = 'divergence' | 'invariant' | 'panic' | 'not modelled yet' | 'abstraction' | 'hardware view' | 'exception';
 
 /** The first failure of a run. */
 export interface RunFailure {
@@ -138,7 +141,7 @@ export function runTrace(actions: readonly Action[], opts: RunOptions, observer:
     return { steps, failure: { kind: panicKind(e), side: 'kernel', step: -1, message: `boot: ${errorText(e)}` } };
   }
   let spec = opts.spec.boot();
-  const bootFailure = wholeCheck(spec, kernel, -1, ctx, true, true);
+  const bootFailure = wholeCheck(spec, kernel, -1, ctx, true, true) ?? hardwareFailure(spec, kernel, -1);
   if (bootFailure !== undefined) return { steps, failure: bootFailure };
   // Spec states since the last invariant check: a violation found later is traced back to
   // the first step whose state breaks it.
@@ -158,7 +161,7 @@ export function runTrace(actions: readonly Action[], opts: RunOptions, observer:
     try {
       const out = opts.spec.step(before, r.event);
       after = out.state;
-      record.outcome = out.outcome;
+      record.outcome = nameOutcome(before, r.event, out.outcome, after);
     } catch (e) {
       return { steps, failure: { kind: panicKind(e), side: 'spec', step: i, message: `spec: ${errorText(e)}` } };
     }
@@ -175,13 +178,23 @@ export function runTrace(actions: readonly Action[], opts: RunOptions, observer:
     if (d !== undefined) return { steps, failure: divergence(d, i, after, kernel) };
     sinceCheck.push({ state: after, step: i });
     const invariants = last || (i + 1) % opts.invariantsEvery === 0;
-    const f = wholeCheck(after, kernel, i, ctx, full, invariants);
+    const f = wholeCheck(after, kernel, i, ctx, full, invariants) ?? hardwareFailure(after, kernel, i);
     if (f !== undefined) return { steps, failure: f.kind === 'invariant' ? firstViolation(sinceCheck, ctx, f) : f };
     if (invariants) sinceCheck = [];
     spec = after;
     observer.onStep?.(record, spec);
   }
   return { steps };
+}
+
+// The hardware-view check after an entry; when it passes, the user resumes and touches its pages.
+function hardwareFailure(spec: KernelState, kernel: KernelInstance, step: number): RunFailure | undefined {
+  const hw = kernel.hardwareView?.();
+  if (hw === undefined) return undefined;
+  const message = hardwareViewMismatch(spec, hw);
+  if (message !== undefined) return { kind: 'hardware view', side: 'both', step, message, specState: spec };
+  touchCurrentAddressSpace(spec, hw);
+  return undefined;
 }
 
 function divergence(d: Difference, step: number, spec: KernelState, kernel: KernelInstance): RunFailure {

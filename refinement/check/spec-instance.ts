@@ -59,7 +59,7 @@ export function stateView(s: KernelState): AbstractView {
       return o?.kind === 'CNode' ? (o.slots.get(index) ?? { kind: 'NullCap' }) : undefined;
     },
     cdtParent: (key) => s.cdt.get(key),
-    cdtChildren: (key) => s.cdtList.get(key) ?? [],
+    cdtChildren: (key) => s.cdtList.get(key)?.toArray() ?? [],
     isOriginal: (key) => s.isOriginalCap.has(key),
     frame: (n) => s.machine.memory.get(n),
     globals: () => globalsOf(s),

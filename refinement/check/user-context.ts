@@ -9,7 +9,7 @@ import { PAGE_BITS_FOR_SIZE } from '../../spec/state/cap.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
 // Through `setObject`, so the spec's final-cap count follows the heap (a direct heap write
 // would make the next delete recount every cap).
-import { setObject } from '../../spec/kernel/kheap.js';
+import { setObject, tcbWith } from '../../spec/kernel/kheap.js';
 import { storeWords } from '../../spec/kernel/user-memory.js';
 
 /** `s` with saved register `reg` of thread `tcb` set to `value`. */
@@ -27,7 +27,7 @@ export function withRegisters(s: KernelState, tcb: number, values: readonly (rea
   if (t?.kind !== 'TCB' || values.length === 0) return s;
   const context = t.context.slice();
   for (const [reg, v] of values) context[reg] = v >>> 0;
-  return setObject(s, tcb, { ...t, context });
+  return setObject(s, tcb, tcbWith(t, 'context', context));
 }
 
 /** `s` with consecutive words of user memory from physical address `paddr` on set to `values`. */

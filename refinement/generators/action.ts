@@ -290,8 +290,25 @@ export interface UserIRQAction {
   readonly k: number;
 }
 
+/**
+ * The current thread lets other threads make progress, as a root server does: it replies to
+ * the thread waiting for its reply, receives from a thread blocked sending to it, yields to
+ * a ready thread of its priority, raises a ready thread of lower priority to its own,
+ * resumes a configured thread, configures one, or makes one (the first of these that the
+ * state allows, from the `from`-th on). Without it the root task, at the top priority,
+ * would run almost every step.
+ */
+export interface SwitchAction {
+  /** Discriminant. */
+  readonly t: 'Switch';
+  /** The first step tried (0: reply, 1: receive, 2: yield, 3..: bring a thread to life). */
+  readonly from: number;
+  /** The k of the thread or endpoint chosen. */
+  readonly k: number;
+}
+
 /** One environment action. */
-export type Action = CNodeAction | RetypeAction | RawAction | InterruptAction | PlainSyscallAction | FaultAction | ObjectAction | IPCAction | UserIRQAction;
+export type Action = CNodeAction | RetypeAction | RawAction | InterruptAction | PlainSyscallAction | FaultAction | ObjectAction | IPCAction | UserIRQAction | SwitchAction;
 
 /**
  * What the generators leave out until both kernels model it: object labels whose decode or

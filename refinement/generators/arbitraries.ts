@@ -14,11 +14,12 @@ import {
   CNODE_LABELS, DOMAIN_LABELS, IRQ_LABELS, isModelled, TCB_LABELS, type Action, type CNodeAction, type CNodeLabel, type IPCAction,
   type InterruptAction, type NodeChoice, type PlainSyscallAction, type RawAction, type RetypeAction, type SlotChoice,
 } from './action.js';
-import { invokeSyscall, kArb as k, noExtraCaps, pendingIRQ, shortBy, TIMER_IRQ, word } from './choices.js';
+import { invokeSyscall, kArb as k, noExtraCaps, pendingIRQ, shortBy, TIMER_IRQ, weighted, word } from './choices.js';
 import { domainAction } from './domain.js';
 import { faultAction } from './fault.js';
 import { ipcAction, ipcActionOf } from './ipc.js';
 import { irqAction, sgiAction, userIRQAction } from './irq.js';
+import { switchAction } from './switch.js';
 import { tcbAction } from './tcb.js';
 
 /** A depth: mostly exact, sometimes off by one, 0, above 32 or random. */
@@ -260,11 +261,13 @@ export interface ActionWeights {
   readonly ipc: number;
   /** Interrupts on lines handed to user level. */
   readonly userIRQ: number;
+  /** Switches: the current thread serves, yields, or brings another thread to life. */
+  readonly switch: number;
 }
 
 /** The default mix. */
 export const DEFAULT_WEIGHTS: ActionWeights = {
-  cnode: 6.5, retype: 12, make: 12, raw: 2, interrupt: 2, plain: 2, fault: 5, tcb: 2.2, irq: 3, domain: 2, ipc: 30, userIRQ: 3,
+  cnode: 6.5, retype: 12, make: 12, raw: 2, interrupt: 2, plain: 2, fault: 5, tcb: 2.2, irq: 3, domain: 2, ipc: 30, userIRQ: 3, switch: 12,
 };
 
 /** Whether any IPC path is modelled (the IPC actions resolve to Yield where theirs is not). */
@@ -293,6 +296,7 @@ export function actionArb(weights: ActionWeights = DEFAULT_WEIGHTS): fc.Arbitrar
   for (const label of DOMAIN_LABELS) if (isModelled(label)) add(weights.domain, domainAction(label));
   if (ipcModelled()) add(weights.ipc, ipcAction);
   add(weights.userIRQ, userIRQAction);
+  add(weights.switch, switchAction);
   return fc.oneof(...parts);
 }
 
@@ -319,6 +323,20 @@ function labelWeight(label: CNodeLabel): number {
     default:
       return 1;
   }
+}
+
+/**
+ * A trace of `action`s, up to `maxSteps` long; with `setup`, it starts with a few switches
+ * that bring threads to life (make, configure, resume, raise to the root task's priority:
+ * one step each), so that threads other than the root task act from early on.
+ */
+export function traceOf(action: fc.Arbitrary<Action>, maxSteps: number, setup: boolean): fc.Arbitrary<Action[]> {
+  const body = fc.array(action, { minLength: 1, maxLength: maxSteps, size: 'max' });
+  const most = Math.min(9, Math.floor(maxSteps / 5));
+  if (!setup || most === 0) return body;
+  const bringUp = fc.record({ t: fc.constant('Switch' as const), from: fc.constant(3), k: k });
+  const prefix = weighted<Action[]>([1, fc.constant([])], [4, fc.array(bringUp, { minLength: Math.min(4, most), maxLength: most })]);
+  return fc.tuple(prefix, body).map(([a, b]) => [...a, ...b].slice(0, maxSteps));
 }
 
 /** Entry names `--entry` accepts besides the labels. */

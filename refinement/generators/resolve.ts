@@ -20,6 +20,7 @@ import { hex, IPC_CAP, IPC_MR, invoke, prefix, type Message, type ResolvedAction
 import { fault, idleInterrupt, interrupt, plain, userIRQ } from './resolve-event.js';
 import { resolveIPCAction } from './resolve-ipc.js';
 import { invocationModelled, resolveObjectAction } from './resolve-object.js';
+import { resolveSwitch } from './switch.js';
 
 export type { ResolvedAction } from './message.js';
 
@@ -57,6 +58,8 @@ export function resolveAction(s: KernelState, a: Action): ResolvedAction {
       return resolveObjectAction(s, v, a);
     case 'IPC':
       return resolveIPCAction(s, v, a);
+    case 'Switch':
+      return resolveSwitch(s, v, a);
   }
 }
 

@@ -147,10 +147,11 @@ export const validList: Invariant = {
     const out: Violation[] = [];
     const listed = new Map<number, Set<number>>();
     s.cdtList.forEach((children, p) => {
-      const keys = children.map(slotKey);
+      const list = children.toArray();
+      const keys = list.map(slotKey);
       listed.set(p, new Set(keys));
       if (new Set(keys).size !== keys.length) out.push(violation('valid_list', showSlotKey(ix, p), 'child list has duplicates'));
-      children.forEach((c, i) => {
+      list.forEach((c, i) => {
         const parent = s.cdt.get(keys[i]!);
         if (parent === undefined || slotKey(parent) !== p) {
           out.push(violation('valid_list', showSlotKey(ix, p), `lists ${showSlotKey(ix, keys[i]!)} as a child, which the CDT does not`));

@@ -18,6 +18,8 @@ import { replyCapsMdb, replyMastersMdb, validReplyCaps, validReplyMasters } from
 import { ctInCurDomain, validDomainList, validIdleEtcb, validSchedAction } from './schedule.js';
 import { symRefs } from './sym-refs.js';
 import { ctRunningOrIdle, curTcb, ifLiveThenNonzCap, onlyIdle, validIdle } from './threads.js';
+import { equalKernelMappings, validArchState, validAsidMap, validGlobalObjs, validKernelMappings, validVspaceObjs, wellformedVspaceObjs } from './vspace.js';
+import { tableCapMappings, uniqueTableCaps, uniqueTableRefs, validTableCaps, validVsLookup } from './vspace-caps.js';
 
 /** All invariants, in the order reports list them. */
 export const allInvariants: readonly Invariant[] = [
@@ -61,6 +63,18 @@ export const allInvariants: readonly Invariant[] = [
   validIrqNode,
   validIrqHandlers,
   validIrqStates,
+  wellformedVspaceObjs,
+  validVspaceObjs,
+  validArchState,
+  validAsidMap,
+  validGlobalObjs,
+  validKernelMappings,
+  equalKernelMappings,
+  validVsLookup,
+  validTableCaps,
+  uniqueTableCaps,
+  uniqueTableRefs,
+  tableCapMappings,
 ];
 
 /** The invariant of a given name. */

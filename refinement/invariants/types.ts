@@ -32,7 +32,7 @@ export const DEFAULT_CONTEXT: InvariantContext = {
 };
 
 /** The family an invariant belongs to; each has a page in proofs-notes/. */
-export type InvariantFamily = 'pspace' | 'caps' | 'cdt' | 'untyped' | 'refs' | 'threads' | 'sched' | 'reply' | 'irq';
+export type InvariantFamily = 'pspace' | 'caps' | 'cdt' | 'untyped' | 'refs' | 'threads' | 'sched' | 'reply' | 'irq' | 'vspace';
 
 /** A named invariant. */
 export interface Invariant {

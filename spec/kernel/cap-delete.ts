@@ -15,7 +15,7 @@ import { sameSlot, type CSlot } from '../state/cslot.js';
 import type { KernelState } from '../state/kernel-state.js';
 import { capCyclicZombie, capRemoveable, finaliseCap, firstCSlotOf } from '../object/objecttype.js';
 import { capSwapForDelete } from './cap-insert.js';
-import { cdtChildren } from './cdt.js';
+import { childList } from './cdt.js';
 import { getCap, setCap } from './cspace-access.js';
 import { emptySlot, isFinalCap } from './empty-slot.js';
 import { completed, completedWith, type Preemptible, type PreemptibleValue } from './monad.js';
@@ -111,7 +111,7 @@ export function capDelete(s: KernelState, slot: CSlot): Preemptible {
 export function capRevoke(s0: KernelState, slot: CSlot): Preemptible {
   let s = s0;
   for (;;) {
-    const child = cdtChildren(s, slot)[0];
+    const child = childList(s, slot).first();
     if (getCap(s, slot).kind === 'NullCap' || child === undefined) return completed(s);
     if (getCap(s, child).kind === 'NullCap') throw new KernelPanic('cap_revoke: null child');
     const r = capDelete(s, child);

@@ -9,7 +9,7 @@ import { NULL_CAP, type Cap } from '../state/cap.js';
 import { sameSlot, type CSlot } from '../state/cslot.js';
 import type { KernelState } from '../state/kernel-state.js';
 import { isCapRevocable, shouldBeParentOf } from '../object/objecttype.js';
-import { capInsertExt, capMoveExt, capSwapExt, cdtChildren, cdtParent, setCdtParent } from './cdt.js';
+import { capInsertExt, capMoveExt, capSwapExt, cdtParent, childList, setCdtParent } from './cdt.js';
 import { getCap, isOriginal, setCap, setOriginal } from './cspace-access.js';
 import { KernelPanic } from './panic.js';
 
@@ -49,9 +49,9 @@ export function capMove(s: KernelState, newCap: Cap, src: CSlot, dest: CSlot): K
   const s1 = setCap(setCap(s, dest, newCap), src, NULL_CAP);
   const srcP = cdtParent(s1, src);
   const destP = cdtParent(s1, dest);
-  const children = cdtChildren(s1, src);
-  const s2 = setCdtParent(setCdtParent(s1, dest, srcP), src, undefined);
-  const s3 = children.reduce((acc, c) => (sameSlot(c, src) ? acc : setCdtParent(acc, c, dest)), s2);
+  const children = childList(s1, src);
+  let s3 = setCdtParent(setCdtParent(s1, dest, srcP), src, undefined);
+  for (const c of children) if (!sameSlot(c, src)) s3 = setCdtParent(s3, c, dest);
   const s4 = capMoveExt(s3, src, dest, srcP, destP);
   const orig = isOriginal(s4, src);
   return setOriginal(setOriginal(s4, dest, orig), src, false);
@@ -67,10 +67,11 @@ export function capSwap(s: KernelState, cap1: Cap, slot1: CSlot, cap2: Cap, slot
   const p2 = cdtParent(s1, slot2);
   const swap = (p: CSlot | undefined): CSlot | undefined =>
     p === undefined ? undefined : sameSlot(p, slot1) ? slot2 : sameSlot(p, slot2) ? slot1 : p;
-  const c1 = cdtChildren(s1, slot1);
-  const c2 = cdtChildren(s1, slot2);
-  let s2 = c1.reduce((acc, c) => setCdtParent(acc, c, slot2), s1);
-  s2 = c2.reduce((acc, c) => setCdtParent(acc, c, slot1), s2);
+  const c1 = childList(s1, slot1);
+  const c2 = childList(s1, slot2);
+  let s2 = s1;
+  for (const c of c1) s2 = setCdtParent(s2, c, slot2);
+  for (const c of c2) s2 = setCdtParent(s2, c, slot1);
   s2 = setCdtParent(setCdtParent(s2, slot1, swap(p2)), slot2, swap(p1));
   const s3 = capSwapExt(s2, slot1, slot2, p1, p2);
   const o1 = isOriginal(s3, slot1);

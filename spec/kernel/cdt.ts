@@ -8,13 +8,16 @@
  * kernel's MDB list). An empty child list is stored as absent, so equal trees are equal
  * values. The order rules (det_ext): a new child goes to the front of its parent's list; a
  * new sibling goes right after the slot it was copied from; a moved cap takes its source's
- * place; the children of an emptied slot take its place in its parent's list.
+ * place; the children of an emptied slot take its place in its parent's list. A list is a
+ * {@link ChildList}, whose operations are `List_Lib`'s (it links long lists, so that a cap
+ * with many children, like an untyped, costs O(log k) per sibling change, not O(k)).
  *
  * @module
  */
 import type { Cap } from '../state/cap.js';
+import { ChildList } from '../state/child-list.js';
 import { sameSlot, slotKey, type CSlot } from '../state/cslot.js';
-import type { KernelState } from '../state/kernel-state.js';
+import { updateState, type KernelState } from '../state/kernel-state.js';
 import type { SyscallError } from '../state/exceptions.js';
 import { getCap, setCap, setOriginal } from './cspace-access.js';
 import { err, ok, type Result } from './monad.js';
@@ -25,9 +28,14 @@ export function cdtParent(s: KernelState, slot: CSlot): CSlot | undefined {
   return s.cdt.get(slotKey(slot));
 }
 
+/** The CDT children of `slot`, in order, as a {@link ChildList}. @see l4v cdt_list */
+export function childList(s: KernelState, slot: CSlot): ChildList {
+  return s.cdtList.get(slotKey(slot)) ?? ChildList.EMPTY;
+}
+
 /** The CDT children of `slot`, in order. @see l4v cdt_list */
 export function cdtChildren(s: KernelState, slot: CSlot): readonly CSlot[] {
-  return s.cdtList.get(slotKey(slot)) ?? [];
+  return childList(s, slot).toArray();
 }
 
 /**
@@ -35,7 +43,7 @@ export function cdtChildren(s: KernelState, slot: CSlot): readonly CSlot[] {
  * with `cdt` by l4v's `valid_list`).
  */
 export function hasChildren(s: KernelState, slot: CSlot): boolean {
-  return cdtChildren(s, slot).length > 0;
+  return childList(s, slot).length > 0;
 }
 
 /** Fails with `RevokeFirst` if the cap in `slot` has CDT children. @see l4v ensure_no_children */
@@ -49,10 +57,10 @@ export function ensureNoChildren(s: KernelState, slot: CSlot): Result<void, Sysc
  */
 export function descendantsOf(s: KernelState, slot: CSlot): CSlot[] {
   const out: CSlot[] = [];
-  const stack = [...cdtChildren(s, slot)].reverse();
+  const stack = [...childList(s, slot)].reverse();
   for (let c = stack.pop(); c !== undefined; c = stack.pop()) {
     out.push(c);
-    stack.push(...[...cdtChildren(s, c)].reverse());
+    stack.push(...[...childList(s, c)].reverse());
   }
   return out;
 }
@@ -60,57 +68,35 @@ export function descendantsOf(s: KernelState, slot: CSlot): CSlot[] {
 /** Sets (or with `undefined`, removes) the CDT parent of `child`. @see l4v set_cdt */
 export function setCdtParent(s: KernelState, child: CSlot, parent: CSlot | undefined): KernelState {
   const key = slotKey(child);
-  return { ...s, cdt: parent === undefined ? s.cdt.delete(key) : s.cdt.set(key, parent) };
+  return updateState(s, 'cdt', parent === undefined ? s.cdt.delete(key) : s.cdt.set(key, parent));
 }
 
 /** Replaces the ordered child list of `parent`. @see l4v set_cdt_list */
-export function setCdtList(s: KernelState, parent: CSlot, children: readonly CSlot[]): KernelState {
+export function setCdtList(s: KernelState, parent: CSlot, children: ChildList): KernelState {
   const key = slotKey(parent);
-  return { ...s, cdtList: children.length === 0 ? s.cdtList.delete(key) : s.cdtList.set(key, children) };
+  return updateState(s, 'cdtList', children.length === 0 ? s.cdtList.delete(key) : s.cdtList.set(key, children));
 }
 
 /** Gives every child of `from` the parent `to` (children keep their order lists). */
 export function reparentChildren(s: KernelState, from: CSlot, to: CSlot | undefined): KernelState {
-  return cdtChildren(s, from).reduce((acc, c) => setCdtParent(acc, c, to), s);
+  let out = s;
+  for (const c of childList(s, from)) out = setCdtParent(out, c, to);
+  return out;
 }
 
-// The list functions of l4v's List_Lib, over slots.
-
-/** `list_remove`: every occurrence of `a` removed. */
-export function listRemove(l: readonly CSlot[], a: CSlot): CSlot[] {
-  return l.filter((x) => !sameSlot(x, a));
-}
-
-/** `list_replace`: every `a` replaced by `b`. */
-export function listReplace(l: readonly CSlot[], a: CSlot, b: CSlot): CSlot[] {
-  return l.map((x) => (sameSlot(x, a) ? b : x));
-}
-
-/** `list_swap`: every `a` becomes `b` and every `b` becomes `a`. */
-export function listSwap(l: readonly CSlot[], a: CSlot, b: CSlot): CSlot[] {
-  return l.map((x) => (sameSlot(x, a) ? b : sameSlot(x, b) ? a : x));
-}
-
-/** `list_insert_after`: `b` inserted after the first `a` (nothing if `a` is absent). */
-export function listInsertAfter(l: readonly CSlot[], a: CSlot, b: CSlot): CSlot[] {
-  const i = l.findIndex((x) => sameSlot(x, a));
-  return i < 0 ? [...l] : [...l.slice(0, i + 1), b, ...l.slice(i + 1)];
-}
-
-/** `list_replace_list`: the first `a` replaced by the list `bs`. */
-export function listReplaceList(l: readonly CSlot[], a: CSlot, bs: readonly CSlot[]): CSlot[] {
-  const i = l.findIndex((x) => sameSlot(x, a));
-  return i < 0 ? [...l] : [...l.slice(0, i), ...bs, ...l.slice(i + 1)];
-}
+// The list functions of l4v's List_Lib (`list_remove`, `list_replace`, `list_swap`,
+// `list_insert_after`, `list_replace_list`) are the methods of the same names on ChildList.
 
 /** Applies several child-list updates computed from the same lists, in order. */
-function updateLists(s: KernelState, updates: readonly (readonly [CSlot, readonly CSlot[]])[]): KernelState {
-  return updates.reduce((acc, [p, l]) => setCdtList(acc, p, l), s);
+function updateLists(s: KernelState, updates: readonly (readonly [CSlot, ChildList])[]): KernelState {
+  let out = s;
+  for (const [p, l] of updates) out = setCdtList(out, p, l);
+  return out;
 }
 
 /** Removes `slot` from the child list of its old parent `oldParent`, if any. */
 function detach(s: KernelState, slot: CSlot, oldParent: CSlot | undefined): KernelState {
-  return oldParent === undefined ? s : setCdtList(s, oldParent, listRemove(cdtChildren(s, oldParent), slot));
+  return oldParent === undefined ? s : setCdtList(s, oldParent, childList(s, oldParent).remove(slot));
 }
 
 /**
@@ -127,15 +113,15 @@ export function capInsertExt(
   destP: CSlot | undefined,
 ): KernelState {
   const s1 = detach(s, dest, destP);
-  const srcList = srcParent ? [dest, ...cdtChildren(s1, src)] : cdtChildren(s1, src);
+  const srcList = srcParent ? childList(s1, src).prepend(dest) : childList(s1, src);
   if (srcP === undefined) return setCdtList(s1, src, srcList);
-  const pl = cdtChildren(s1, srcP);
+  const pl = childList(s1, srcP);
   const pList =
     srcParent && !sameSlot(srcP, src)
       ? pl
       : !sameSlot(src, dest)
-        ? listInsertAfter(pl, src, dest)
-        : [dest, ...pl];
+        ? pl.insertAfter(src, dest)
+        : pl.prepend(dest);
   return updateLists(s1, [[src, srcList], [srcP, pList]]);
 }
 
@@ -152,8 +138,8 @@ export function capMoveExt(
 ): KernelState {
   const s1 = detach(s, dest, destP);
   if (sameSlot(src, dest)) return s1;
-  const s2 = srcP === undefined ? s1 : setCdtList(s1, srcP, listReplace(cdtChildren(s1, srcP), src, dest));
-  return updateLists(s2, [[src, []], [dest, [...cdtChildren(s2, src), ...cdtChildren(s2, dest)]]]);
+  const s2 = srcP === undefined ? s1 : setCdtList(s1, srcP, childList(s1, srcP).replace(src, dest));
+  return updateLists(s2, [[src, ChildList.EMPTY], [dest, childList(s2, src).concat(childList(s2, dest))]]);
 }
 
 /** `slot1 <-> slot2` applied to an optional slot (a parent that is one of the two). */
@@ -173,20 +159,20 @@ export function capSwapExt(
   p1: CSlot | undefined,
   p2: CSlot | undefined,
 ): KernelState {
-  const l1 = cdtChildren(s, slot1);
-  const l2 = cdtChildren(s, slot2);
+  const l1 = childList(s, slot1);
+  const l2 = childList(s, slot2);
   const s1 = updateLists(s, [[slot1, l2], [slot2, l1]]);
   const q2 = swapRef(p2, slot1, slot2);
   const q1 = swapRef(p1, slot1, slot2);
-  const list = (p: CSlot): readonly CSlot[] => cdtChildren(s1, p);
+  const list = (p: CSlot): ChildList => childList(s1, p);
   if (q2 === undefined) {
-    return q1 === undefined ? s1 : setCdtList(s1, q1, listReplace(list(q1), slot1, slot2));
+    return q1 === undefined ? s1 : setCdtList(s1, q1, list(q1).replace(slot1, slot2));
   }
-  if (q1 === undefined) return setCdtList(s1, q2, listReplace(list(q2), slot2, slot1));
-  if (sameSlot(q1, q2)) return setCdtList(s1, q2, listSwap(list(q2), slot1, slot2));
+  if (q1 === undefined) return setCdtList(s1, q2, list(q2).replace(slot2, slot1));
+  if (sameSlot(q1, q2)) return setCdtList(s1, q2, list(q2).swap(slot1, slot2));
   return updateLists(s1, [
-    [q2, listReplace(list(q2), slot2, slot1)],
-    [q1, listReplace(list(q1), slot1, slot2)],
+    [q2, list(q2).replace(slot2, slot1)],
+    [q1, list(q1).replace(slot1, slot2)],
   ]);
 }
 
@@ -195,10 +181,10 @@ export function capSwapExt(
  * list. `slotP` is its parent before. @see l4v empty_slot_ext
  */
 export function emptySlotExt(s: KernelState, slot: CSlot, slotP: CSlot | undefined): KernelState {
-  if (slotP === undefined) return setCdtList(s, slot, []);
-  if (sameSlot(slotP, slot)) return setCdtList(s, slotP, listRemove(cdtChildren(s, slotP), slot));
-  const replaced = listReplaceList(cdtChildren(s, slotP), slot, cdtChildren(s, slot));
-  return updateLists(s, [[slotP, replaced], [slot, []]]);
+  if (slotP === undefined) return setCdtList(s, slot, ChildList.EMPTY);
+  if (sameSlot(slotP, slot)) return setCdtList(s, slotP, childList(s, slotP).remove(slot));
+  const replaced = childList(s, slotP).replaceWithList(slot, childList(s, slot));
+  return updateLists(s, [[slotP, replaced], [slot, ChildList.EMPTY]]);
 }
 
 /**
@@ -207,7 +193,7 @@ export function emptySlotExt(s: KernelState, slot: CSlot, slotP: CSlot | undefin
  */
 export function createCapExt(s: KernelState, untyped: CSlot, dest: CSlot, destP: CSlot | undefined): KernelState {
   const s1 = detach(s, dest, destP);
-  return setCdtList(s1, untyped, [dest, ...cdtChildren(s1, untyped)]);
+  return setCdtList(s1, untyped, childList(s1, untyped).prepend(dest));
 }
 
 /**

@@ -7,10 +7,10 @@
  */
 import { NULL_CAP, type Cap } from '../state/cap.js';
 import { slotKey, showSlot, type CSlot } from '../state/cslot.js';
-import type { KernelState } from '../state/kernel-state.js';
+import { updateState, type KernelState } from '../state/kernel-state.js';
 import type { SyscallError } from '../state/exceptions.js';
 import type { KernelObject, TCB } from '../state/object.js';
-import { getObject } from './kheap.js';
+import { getObject, tcbWith } from './kheap.js';
 import { noteCapReplaced } from './ref-index.js';
 import { err, ok, type Result } from './monad.js';
 import { KernelPanic } from './panic.js';
@@ -51,7 +51,7 @@ export function setCap(s: KernelState, slot: CSlot, cap: Cap): KernelState {
   if (obj.kind === 'TCB') {
     const caps = obj.caps.slice() as [Cap, Cap, Cap, Cap, Cap];
     caps[slot.index] = cap;
-    const tcb: TCB = { ...obj, caps };
+    const tcb: TCB = tcbWith(obj, 'caps', caps);
     return putSlotObject(s, slot.obj, tcb, old, cap);
   }
   throw new KernelPanic(`set_cap on a ${obj.kind} at ${showSlot(slot)}`);
@@ -61,7 +61,7 @@ export function setCap(s: KernelState, slot: CSlot, cap: Cap): KernelState {
 function putSlotObject(s: KernelState, ptr: number, obj: KernelObject, oldCap: Cap, newCap: Cap): KernelState {
   const kheap = s.kheap.set(ptr, obj);
   noteCapReplaced(s.kheap, kheap, oldCap, newCap);
-  return { ...s, kheap };
+  return updateState(s, 'kheap', kheap);
 }
 
 /** Fails with `DeleteFirst` unless `slot` is empty. @see l4v ensure_empty */
@@ -78,5 +78,5 @@ export function isOriginal(s: KernelState, slot: CSlot): boolean {
 export function setOriginal(s: KernelState, slot: CSlot, v: boolean): KernelState {
   const key = slotKey(slot);
   if (s.isOriginalCap.has(key) === v) return s;
-  return { ...s, isOriginalCap: v ? s.isOriginalCap.add(key) : s.isOriginalCap.delete(key) };
+  return updateState(s, 'isOriginalCap', v ? s.isOriginalCap.add(key) : s.isOriginalCap.delete(key));
 }

@@ -8,7 +8,7 @@
  */
 import { match } from 'ts-pattern';
 import { MAX_IRQ, NUM_DOMAINS, TIME_SLICE } from '../../abi/config.js';
-import type { KernelState } from '../state/kernel-state.js';
+import { updateState, type KernelState } from '../state/kernel-state.js';
 import { getCap } from './cspace-access.js';
 import { getIRQSlot, getIRQState, getTCB, maskInterrupt, updateTCB } from './kheap.js';
 import { sendSignal } from '../object/notification.js';
@@ -68,7 +68,7 @@ export function timerTick(s: KernelState): KernelState {
  * the scheduler refills it before a tick can find it at 0). @see l4v dec_domain_time
  */
 export function decDomainTime(s: KernelState): KernelState {
-  return { ...s, domainTime: BigInt.asUintN(64, s.domainTime - 1n) };
+  return updateState(s, 'domainTime', BigInt.asUintN(64, s.domainTime - 1n));
 }
 
 function tickTimeSlice(s: KernelState): KernelState {

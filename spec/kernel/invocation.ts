@@ -3,11 +3,7 @@
  * `decode_invocation`, `Syscall_A.thy` `perform_invocation`; manual §2.2 "Kernel
  * Services and Objects"). The invoked cap decides which object's decoder reads the message.
  *
- * Invocations of objects that later slices model (VSpace objects)
- * end here in {@link NotModelledYet}, except for the errors
- * that need nothing from those slices: a cap that cannot be invoked, an endpoint or
- * notification without Write, and a label that does not belong to the object
- * (`IllegalOperation`, which every object decoder checks first).
+ * The virtual-memory caps of ARM are decoded and performed in `spec/arch/arm/invocation.ts`.
  *
  * @module
  */
@@ -26,8 +22,8 @@ import { decodeDomainInvocation, invokeDomain, type DomainInvocation } from '../
 import { decodeTCBInvocation, invokeTCB, type TCBInvocation } from '../object/tcb.js';
 import { doReplyTransfer, sendIPC } from '../object/endpoint.js';
 import { sendSignal } from '../object/notification.js';
+import { decodeArchInvocation, performArchInvocation, type ArchInvocation } from '../arch/arm/invocation.js';
 import { err, ok, type Preemptible, type Result } from './monad.js';
-import { NotModelledYet } from './panic.js';
 
 /** A decoded invocation ready to be performed (l4v `invocation`). */
 export type Invocation =
@@ -46,7 +42,8 @@ export type Invocation =
       readonly canGrantReply: boolean;
     }
   | { readonly kind: 'InvokeNotification'; readonly ntfn: number; readonly badge: number }
-  | { readonly kind: 'InvokeReply'; readonly thread: number; readonly slot: CSlot; readonly canGrant: boolean };
+  | { readonly kind: 'InvokeReply'; readonly thread: number; readonly slot: CSlot; readonly canGrant: boolean }
+  | { readonly kind: 'InvokeArch'; readonly inv: ArchInvocation };
 
 /** An extra cap of a message: the cap and the slot it was found in. */
 export interface ExtraCap {
@@ -54,21 +51,6 @@ export interface ExtraCap {
   readonly cap: Cap;
   /** Where it is. */
   readonly slot: CSlot;
-}
-
-const PD_LABELS: readonly InvocationLabel[] = [
-  'ARMPDClean_Data', 'ARMPDInvalidate_Data', 'ARMPDCleanInvalidate_Data', 'ARMPDUnify_Instruction',
-];
-const PT_LABELS: readonly InvocationLabel[] = ['ARMPageTableMap', 'ARMPageTableUnmap'];
-const PAGE_LABELS: readonly InvocationLabel[] = [
-  'ARMPageMap', 'ARMPageUnmap', 'ARMPageClean_Data', 'ARMPageInvalidate_Data',
-  'ARMPageCleanInvalidate_Data', 'ARMPageUnify_Instruction', 'ARMPageGetAddress',
-];
-
-/** A later slice's decoder: `IllegalOperation` for a foreign label, else not modelled yet. */
-function laterSlice(label: InvocationLabel, labels: readonly InvocationLabel[]): Result<Invocation, SyscallError> {
-  if (!labels.includes(label)) return err({ kind: 'IllegalOperation' });
-  throw new NotModelledYet(label);
 }
 
 /**
@@ -119,15 +101,13 @@ export function decodeInvocation(
       return r.ok ? { ok: true, value: { kind: 'InvokeUntyped', inv: r.value } } : r;
     }
     case 'PageDirectoryCap':
-      return laterSlice(label, PD_LABELS);
     case 'PageTableCap':
-      return laterSlice(label, PT_LABELS);
     case 'FrameCap':
-      return laterSlice(label, PAGE_LABELS);
     case 'ASIDControlCap':
-      return laterSlice(label, ['ARMASIDControlMakePool']);
-    case 'ASIDPoolCap':
-      return laterSlice(label, ['ARMASIDPoolAssign']);
+    case 'ASIDPoolCap': {
+      const r = decodeArchInvocation(s, label, args, slot, cap, excaps);
+      return r.ok ? { ok: true, value: { kind: 'InvokeArch', inv: r.value } } : r;
+    }
     case 'SGISignalCap':
       return { ok: true, value: { kind: 'InvokeSGISignal', inv: decodeSGISignalInvocation(cap) } };
     case 'NullCap':
@@ -141,8 +121,8 @@ export function decodeInvocation(
 }
 
 /**
- * Performs a decoded invocation; returns the words of the reply (none for the objects of
- * this slice). `block` and `call` say how the invoker sends, which only an endpoint
+ * Performs a decoded invocation; returns the words of the reply (TCB ReadRegisters and
+ * frame GetAddress have some). `block` and `call` say how the invoker sends, which only an endpoint
  * invocation looks at. @see l4v perform_invocation
  */
 export function performInvocation(
@@ -171,6 +151,8 @@ export function performInvocation(
       return { state: invokeDomain(s, inv.inv), preempted: false, reply: [] };
     case 'InvokeSGISignal':
       return { state: performSGIInvocation(s, inv.inv), preempted: false, reply: [] };
+    case 'InvokeArch':
+      return { ...performArchInvocation(s, inv.inv), preempted: false };
     case 'InvokeTCB': {
       const r = invokeTCB(s, inv.inv);
       return { state: r.state, preempted: r.preempted, reply: r.preempted ? [] : r.value };

@@ -7,7 +7,7 @@
  * @module
  */
 import { SLOT_BITS } from '../../abi/config.js';
-import type { KernelState, IRQState } from '../state/kernel-state.js';
+import { updateMachine, updateState, type KernelState, type IRQState } from '../state/kernel-state.js';
 import type { CNode, Endpoint, KernelObject, Notification, TCB, EndpointState, NotificationState } from '../state/object.js';
 import type { CSlot } from '../state/cslot.js';
 import type { isFinalCap } from './empty-slot.js';
@@ -28,9 +28,14 @@ export function getObject(s: KernelState, ptr: number): KernelObject {
 export function setObject(s: KernelState, ptr: number, obj: KernelObject): KernelState {
   const old = getObject(s, ptr);
   if (old.kind !== obj.kind) throw new KernelPanic(`set_object changes the kind at 0x${ptr.toString(16)}`);
+  return replaceObject(s, ptr, old, obj);
+}
+
+// The heap write of `set_object`, once `old` (the object at `ptr`) has been read.
+function replaceObject(s: KernelState, ptr: number, old: KernelObject, obj: KernelObject): KernelState {
   const kheap = s.kheap.set(ptr, obj);
   noteObjectReplaced(s.kheap, kheap, old, obj);
-  return { ...s, kheap };
+  return updateState(s, 'kheap', kheap);
 }
 
 /**
@@ -41,7 +46,7 @@ export function setObject(s: KernelState, ptr: number, obj: KernelObject): Kerne
 export function insertObject(s: KernelState, ptr: number, obj: KernelObject): KernelState {
   const kheap = s.kheap.set(ptr, obj);
   noteObjectReplaced(s.kheap, kheap, s.kheap.get(ptr), obj);
-  return { ...s, kheap };
+  return updateState(s, 'kheap', kheap);
 }
 
 /** The TCB at `ptr`, or undefined if there is none. @see l4v get_tcb */
@@ -66,12 +71,29 @@ export function getCNode(s: KernelState, ptr: number): CNode {
 
 /** Replaces the TCB at `ptr` by `f` of it. @see l4v thread_set */
 export function threadSet(s: KernelState, ptr: number, f: (tcb: TCB) => TCB): KernelState {
-  return setObject(s, ptr, f(getTCB(s, ptr)));
+  const tcb = getTCB(s, ptr);
+  return replaceObject(s, ptr, tcb, f(tcb));
 }
 
 /** Updates some fields of the TCB at `ptr`. @see l4v thread_set */
 export function updateTCB(s: KernelState, ptr: number, fields: Partial<Omit<TCB, 'kind'>>): KernelState {
-  return threadSet(s, ptr, (tcb) => ({ ...tcb, ...fields }));
+  return threadSet(s, ptr, (tcb) => Object.assign(copyTCB(tcb), fields));
+}
+
+/** `tcb` with `field` set to `value` (a literal copy, for the reason `updateState` gives). */
+export function tcbWith<K extends keyof TCB>(tcb: TCB, field: K, value: TCB[K]): TCB {
+  const t = copyTCB(tcb);
+  t[field] = value;
+  return t;
+}
+
+// A copy of a TCB made by a literal naming every field (see `updateState`).
+function copyTCB(t: TCB): { -readonly [F in keyof TCB]: TCB[F] } {
+  return {
+    kind: t.kind, caps: t.caps, state: t.state, fault: t.fault, faultHandler: t.faultHandler, ipcBuffer: t.ipcBuffer,
+    boundNotification: t.boundNotification, priority: t.priority, mcp: t.mcp, domain: t.domain, timeSlice: t.timeSlice,
+    flags: t.flags, context: t.context,
+  };
 }
 
 /** Sets the notification a thread is bound to. @see l4v set_bound_notification */
@@ -130,7 +152,7 @@ export function setIRQState(s: KernelState, state: IRQState, irq: number): Kerne
   getIRQState(s, irq);
   const irqStates = s.irqStates.slice();
   irqStates[irq] = state;
-  return maskInterrupt({ ...s, irqStates }, state === 'IRQInactive', irq);
+  return maskInterrupt(updateState(s, 'irqStates', irqStates), state === 'IRQInactive', irq);
 }
 
 /** Masks or unmasks an interrupt line (a machine operation). @see l4v maskInterrupt */
@@ -138,7 +160,7 @@ export function maskInterrupt(s: KernelState, masked: boolean, irq: number): Ker
   if (s.machine.irqMasks[irq] === masked) return s;
   const irqMasks = s.machine.irqMasks.slice();
   irqMasks[irq] = masked;
-  return { ...s, machine: { ...s.machine, irqMasks } };
+  return updateState(s, 'machine', updateMachine(s.machine, 'irqMasks', irqMasks));
 }
 
 /** The handler slot of an IRQ: slot 0 of its one-slot CNode in the IRQ node. @see l4v get_irq_slot */

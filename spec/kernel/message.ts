@@ -126,19 +126,33 @@ export function msgFromLookupFailure(lf: LookupFailure): number[] {
  * registers (SEL4-API.md §5). @see l4v msg_from_syscall_error
  */
 export function msgFromSyscallError(e: SyscallError): [number, number[]] {
-  return match(e)
-    .returnType<[number, number[]]>()
-    .with({ kind: 'InvalidArgument' }, (e) => [ERROR_CODE.InvalidArgument, [e.index]])
-    .with({ kind: 'InvalidCapability' }, (e) => [ERROR_CODE.InvalidCapability, [e.index]])
-    .with({ kind: 'IllegalOperation' }, () => [ERROR_CODE.IllegalOperation, []])
-    .with({ kind: 'RangeError' }, (e) => [ERROR_CODE.RangeError, [e.min >>> 0, e.max >>> 0]])
-    .with({ kind: 'AlignmentError' }, () => [ERROR_CODE.AlignmentError, []])
-    .with({ kind: 'FailedLookup' }, (e) => [ERROR_CODE.FailedLookup, [e.source ? 1 : 0, ...msgFromLookupFailure(e.failure)]])
-    .with({ kind: 'TruncatedMessage' }, () => [ERROR_CODE.TruncatedMessage, []])
-    .with({ kind: 'DeleteFirst' }, () => [ERROR_CODE.DeleteFirst, []])
-    .with({ kind: 'RevokeFirst' }, () => [ERROR_CODE.RevokeFirst, []])
-    .with({ kind: 'NotEnoughMemory' }, (e) => [ERROR_CODE.NotEnoughMemory, [e.bytes >>> 0]])
-    .exhaustive();
+  // A switch, not ts-pattern: every failed Call replies through here.
+  switch (e.kind) {
+    case 'InvalidArgument':
+      return [ERROR_CODE.InvalidArgument, [e.index]];
+    case 'InvalidCapability':
+      return [ERROR_CODE.InvalidCapability, [e.index]];
+    case 'IllegalOperation':
+      return [ERROR_CODE.IllegalOperation, []];
+    case 'RangeError':
+      return [ERROR_CODE.RangeError, [e.min >>> 0, e.max >>> 0]];
+    case 'AlignmentError':
+      return [ERROR_CODE.AlignmentError, []];
+    case 'FailedLookup':
+      return [ERROR_CODE.FailedLookup, [e.source ? 1 : 0, ...msgFromLookupFailure(e.failure)]];
+    case 'TruncatedMessage':
+      return [ERROR_CODE.TruncatedMessage, []];
+    case 'DeleteFirst':
+      return [ERROR_CODE.DeleteFirst, []];
+    case 'RevokeFirst':
+      return [ERROR_CODE.RevokeFirst, []];
+    case 'NotEnoughMemory':
+      return [ERROR_CODE.NotEnoughMemory, [e.bytes >>> 0]];
+    default: {
+      const _exhaustive: never = e;
+      return _exhaustive;
+    }
+  }
 }
 
 /**

@@ -8,7 +8,7 @@
  * @module
  */
 import { MAX_NUM_WORK_UNITS_PER_PREEMPTION } from '../../abi/config.js';
-import type { KernelState } from '../state/kernel-state.js';
+import { updateMachine, updateState, type KernelState } from '../state/kernel-state.js';
 import { completed, preempted, type Preemptible } from './monad.js';
 
 /**
@@ -27,7 +27,7 @@ export function getActiveIRQ(s: KernelState, inKernel: boolean): number | null {
 /** Consumes a pending line, as the controller's acknowledge does. */
 export function acknowledgeIRQ(s: KernelState, irq: number): KernelState {
   if (!s.machine.irqPending.includes(irq)) return s;
-  return { ...s, machine: { ...s.machine, irqPending: s.machine.irqPending.filter((i) => i !== irq) } };
+  return updateState(s, 'machine', updateMachine(s.machine, 'irqPending', s.machine.irqPending.filter((i) => i !== irq)));
 }
 
 /**
@@ -36,7 +36,7 @@ export function acknowledgeIRQ(s: KernelState, irq: number): KernelState {
  */
 export function preemptionPoint(s: KernelState): Preemptible {
   const units = s.workUnitsCompleted + 1;
-  if (units < MAX_NUM_WORK_UNITS_PER_PREEMPTION) return completed({ ...s, workUnitsCompleted: units });
-  const s1 = { ...s, workUnitsCompleted: 0 };
+  if (units < MAX_NUM_WORK_UNITS_PER_PREEMPTION) return completed(updateState(s, 'workUnitsCompleted', units));
+  const s1 = updateState(s, 'workUnitsCompleted', 0);
   return getActiveIRQ(s1, true) === null ? completed(s1) : preempted(s1);
 }

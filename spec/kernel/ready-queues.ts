@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { readyQueueKey, type KernelState, type SchedulerAction } from '../state/kernel-state.js';
+import { readyQueueKey, updateState, type KernelState, type SchedulerAction } from '../state/kernel-state.js';
 import { getTCB } from './kheap.js';
 
 /** How a queue changes for a thread (l4v's `tcb_sched_enqueue`, `_append`, `_dequeue`). */
@@ -28,7 +28,7 @@ export function getTCBQueue(s: KernelState, domain: number, priority: number): r
 /** Replaces a ready queue; an empty queue is stored as absent. @see l4v set_tcb_queue */
 export function setTCBQueue(s: KernelState, domain: number, priority: number, q: readonly number[]): KernelState {
   const key = readyQueueKey(domain, priority);
-  return { ...s, readyQueues: q.length === 0 ? s.readyQueues.delete(key) : s.readyQueues.set(key, q) };
+  return updateState(s, 'readyQueues', q.length === 0 ? s.readyQueues.delete(key) : s.readyQueues.set(key, q));
 }
 
 /** Applies a queue action to the queue of the thread's domain and priority. @see l4v tcb_sched_action */
@@ -41,7 +41,7 @@ export function tcbSchedAction(s: KernelState, action: QueueAction, thread: numb
 
 /** Sets the scheduler action. @see l4v set_scheduler_action */
 export function setSchedulerAction(s: KernelState, action: SchedulerAction): KernelState {
-  return { ...s, schedulerAction: action };
+  return updateState(s, 'schedulerAction', action);
 }
 
 /**

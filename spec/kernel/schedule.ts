@@ -8,7 +8,7 @@
  * @module
  */
 import { MAX_PRIO } from '../../abi/config.js';
-import type { DomainScheduleEntry, KernelState } from '../state/kernel-state.js';
+import { updateState, type DomainScheduleEntry, type KernelState } from '../state/kernel-state.js';
 import { runnable } from '../state/thread.js';
 import { getTCB, getTCBOpt } from './kheap.js';
 import { KernelPanic } from './panic.js';
@@ -20,7 +20,7 @@ import { archSwitchToThread, setVMRoot } from './vm-root.js';
 export function switchToThread(s: KernelState, t: number): KernelState {
   if (getTCBOpt(s, t) === undefined) throw new KernelPanic(`switch_to_thread: no TCB at 0x${t.toString(16)}`);
   const s1 = tcbSchedAction(archSwitchToThread(s, t), tcbSchedDequeue, t);
-  return { ...s1, curThread: t };
+  return updateState(s1, 'curThread', t);
 }
 
 /** Switches to `t`, which must be runnable. @see l4v guarded_switch_to */

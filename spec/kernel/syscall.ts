@@ -15,7 +15,7 @@ import { mask } from '../../hardware/word.js';
 import type { KernelEvent } from '../../hardware/events.js';
 import { CAP_REGISTER } from '../../hardware/registers.js';
 import type { MessageInfo } from '../../abi/message-info.js';
-import type { Fault, SyscallError } from '../state/exceptions.js';
+import type { Fault, LookupFailure, SyscallError } from '../state/exceptions.js';
 import type { KernelState } from '../state/kernel-state.js';
 import { TCB_SLOT } from '../state/object.js';
 import { getCap } from './cspace-access.js';
@@ -82,16 +82,11 @@ export function handleInvocation(s: KernelState, calling: boolean, blocking: boo
   const thread = s.curThread;
   const info = getMessageInfo(s, thread);
   const cptr = getRegister(s, thread, CAP_REGISTER);
-  const fault = (f: Fault): EventResult => ({
-    state: blocking ? handleFault(s, thread, f) : s,
-    preempted: false,
-    outcome: { entry: name, result: faultName(f) },
-  });
   const found = lookupCapAndSlot(s, thread, cptr);
-  if (!found.ok) return fault({ kind: 'CapFault', address: cptr, inReceivePhase: false, failure: found.error });
+  if (!found.ok) return invocationFault(s, thread, blocking, name, { kind: 'CapFault', address: cptr, inReceivePhase: false, failure: found.error });
   const buf = lookupIPCBuffer(s, false, thread);
   const extra = lookupExtraCaps(s, thread, buf, info);
-  if (!extra.ok) return fault(extra.error);
+  if (!extra.ok) return invocationFault(s, thread, blocking, name, extra.error);
   const label = invocationLabel(info.label);
   const args = getMRs(s, thread, buf, info);
   const decoded = decodeInvocation(s, label, args, found.value.slot, found.value.cap, extra.value);
@@ -103,6 +98,12 @@ export function handleInvocation(s: KernelState, calling: boolean, blocking: boo
   if (r.preempted) return { state: r.state, preempted: true, outcome: { entry: label, result: 'Preempted' } };
   const done = getThreadState(r.state, thread).kind === 'Restart' ? finishInvocation(r.state, thread, calling, r.reply) : r.state;
   return { state: done, preempted: false, outcome: { entry: label, result: 'ok' } };
+}
+
+// A lookup failure of an invocation: a fault, handled only if the call blocks. (A function of
+// its own, not a closure: this file runs on every entry.)
+function invocationFault(s: KernelState, thread: number, blocking: boolean, name: string, f: Fault): EventResult {
+  return { state: blocking ? handleFault(s, thread, f) : s, preempted: false, outcome: { entry: name, result: faultName(f) } };
 }
 
 /** A completed invocation: the reply with label 0 (for a Call), and the caller runs on. */
@@ -119,12 +120,8 @@ function finishInvocation(s: KernelState, thread: number, calling: boolean, repl
 export function handleRecv(s: KernelState, blocking: boolean): { readonly state: KernelState; readonly result: string } {
   const thread = s.curThread;
   const cptr = getRegister(s, thread, CAP_REGISTER);
-  const capFault = (failure: Extract<Fault, { kind: 'CapFault' }>['failure']): { state: KernelState; result: string } => ({
-    state: handleFault(s, thread, { kind: 'CapFault', address: cptr, inReceivePhase: true, failure }),
-    result: 'CapFault',
-  });
   const found = lookupCap(s, thread, cptr);
-  if (!found.ok) return capFault(found.error);
+  if (!found.ok) return recvCapFault(s, thread, cptr, found.error);
   const cap = found.value;
   // A receive on an endpoint first drops any reply cap the thread still holds.
   if (cap.kind === 'EndpointCap' && cap.rights.read) {
@@ -134,7 +131,12 @@ export function handleRecv(s: KernelState, blocking: boolean): { readonly state:
     const bound = getNotification(s, cap.ptr).boundTCB;
     if (bound === null || bound === thread) return { state: receiveSignal(s, thread, cap, blocking), result: 'ok' };
   }
-  return capFault({ kind: 'MissingCapability', bitsLeft: 0 });
+  return recvCapFault(s, thread, cptr, { kind: 'MissingCapability', bitsLeft: 0 });
+}
+
+// The cap fault of a receive whose cap lookup failed.
+function recvCapFault(s: KernelState, thread: number, cptr: number, failure: LookupFailure): { state: KernelState; result: string } {
+  return { state: handleFault(s, thread, { kind: 'CapFault', address: cptr, inReceivePhase: true, failure }), result: 'CapFault' };
 }
 
 /**

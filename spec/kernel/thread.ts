@@ -6,9 +6,9 @@
  * @module
  */
 import { FAULT_REGISTER, NEXT_IP_REGISTER } from '../../hardware/registers.js';
-import type { KernelState } from '../state/kernel-state.js';
+import { updateState, type KernelState } from '../state/kernel-state.js';
 import { runnable, type ThreadState } from '../state/thread.js';
-import { getTCB, threadSet } from './kheap.js';
+import { getTCB, tcbWith, threadSet } from './kheap.js';
 import { KernelPanic } from './panic.js';
 
 /** The state of thread `tcb`. @see l4v get_thread_state */
@@ -22,9 +22,9 @@ export function getThreadState(s: KernelState, tcb: number): ThreadState {
  * @see l4v set_thread_state, set_thread_state_act
  */
 export function setThreadState(s: KernelState, tcb: number, st: ThreadState): KernelState {
-  const s1 = threadSet(s, tcb, (t) => ({ ...t, state: st }));
+  const s1 = threadSet(s, tcb, (t) => tcbWith(t, 'state', st));
   const mustChoose = tcb === s1.curThread && s1.schedulerAction.kind === 'ResumeCurrentThread' && !runnable(st);
-  return mustChoose ? { ...s1, schedulerAction: { kind: 'ChooseNewThread' } } : s1;
+  return mustChoose ? updateState(s1, 'schedulerAction', { kind: 'ChooseNewThread' }) : s1;
 }
 
 /** Register `reg` (a `Reg` index) of thread `tcb`'s saved user context. @see l4v as_user getRegister */
@@ -44,8 +44,8 @@ export function setRegisters(s: KernelState, tcb: number, values: readonly (read
   if (values.length === 0) return s;
   return threadSet(s, tcb, (t) => {
     const context = t.context.slice();
-    for (const [reg, value] of values) context[reg] = value >>> 0;
-    return { ...t, context };
+    for (let i = 0; i < values.length; i++) context[values[i]![0]] = values[i]![1] >>> 0;
+    return tcbWith(t, 'context', context);
   });
 }
 

@@ -11,7 +11,6 @@
  *
  * @module
  */
-import { match } from 'ts-pattern';
 import type { InvocationLabel } from '../../abi/labels.js';
 import { ALL_RIGHTS, type Cap, type CapOf, type CapRights } from '../state/cap.js';
 import { sameSlot, type CSlot } from '../state/cslot.js';
@@ -93,24 +92,34 @@ export function decodeCNodeInvocation(
   if (rest.length >= 2 && root !== undefined && isOneOf(label, COPY_LABELS)) {
     return decodeCopy(s, label, rest, root, dest.value);
   }
-  return match(label)
-    .returnType<Result<CNodeInvocation, SyscallError>>()
-    .with('CNodeRevoke', () => ok({ kind: 'RevokeCall', slot: dest.value }))
-    .with('CNodeDelete', () => ok({ kind: 'DeleteCall', slot: dest.value }))
-    .with('CNodeSaveCaller', () => {
+  // A switch, not ts-pattern: CNode invocations are the bulk of capability management.
+  switch (label) {
+    case 'CNodeRevoke':
+      return ok({ kind: 'RevokeCall', slot: dest.value });
+    case 'CNodeDelete':
+      return ok({ kind: 'DeleteCall', slot: dest.value });
+    case 'CNodeSaveCaller': {
       const e = ensureEmpty(s, dest.value);
       return e.ok ? ok({ kind: 'SaveCall', slot: dest.value }) : e;
-    })
-    .with('CNodeCancelBadgedSends', () => {
+    }
+    case 'CNodeCancelBadgedSends': {
       const target = getCap(s, dest.value);
       if (!hasCancelSendRights(target) || target.kind !== 'EndpointCap') return err({ kind: 'IllegalOperation' });
       return ok({ kind: 'CancelBadgedSendsCall', cap: target });
-    })
-    .with('CNodeRotate', () =>
-      rest.length > 5 && excaps.length > 1 ? decodeRotate(s, rest, excaps, dest.value) : err({ kind: 'TruncatedMessage' }))
+    }
+    case 'CNodeRotate':
+      return rest.length > 5 && excaps.length > 1 ? decodeRotate(s, rest, excaps, dest.value) : err({ kind: 'TruncatedMessage' });
     // Copy, Mint, Move and Mutate without the source's index and depth, or without its CNode.
-    .with('CNodeCopy', 'CNodeMint', 'CNodeMove', 'CNodeMutate', () => err({ kind: 'TruncatedMessage' }))
-    .exhaustive();
+    case 'CNodeCopy':
+    case 'CNodeMint':
+    case 'CNodeMove':
+    case 'CNodeMutate':
+      return err({ kind: 'TruncatedMessage' });
+    default: {
+      const _exhaustive: never = label;
+      return _exhaustive;
+    }
+  }
 }
 
 /** How a copy-like label treats the cap: rights mask, cap data, whether it moves. */
@@ -120,13 +129,20 @@ function copyMode(
 ): Result<{ readonly rights: CapRights; readonly data: number | null; readonly isMove: boolean }, SyscallError> {
   const [a0, a1] = args;
   const truncated = err({ kind: 'TruncatedMessage' } as const);
-  return match(label)
-    .with('CNodeCopy', () => (a0 === undefined ? truncated : ok({ rights: dataToRights(a0), data: null, isMove: false })))
-    .with('CNodeMint', () =>
-      a0 === undefined || a1 === undefined ? truncated : ok({ rights: dataToRights(a0), data: a1, isMove: false }))
-    .with('CNodeMove', () => ok({ rights: ALL_RIGHTS, data: null, isMove: true }))
-    .with('CNodeMutate', () => (a0 === undefined ? truncated : ok({ rights: ALL_RIGHTS, data: a0, isMove: true })))
-    .exhaustive();
+  switch (label) {
+    case 'CNodeCopy':
+      return a0 === undefined ? truncated : ok({ rights: dataToRights(a0), data: null, isMove: false });
+    case 'CNodeMint':
+      return a0 === undefined || a1 === undefined ? truncated : ok({ rights: dataToRights(a0), data: a1, isMove: false });
+    case 'CNodeMove':
+      return ok({ rights: ALL_RIGHTS, data: null, isMove: true });
+    case 'CNodeMutate':
+      return a0 === undefined ? truncated : ok({ rights: ALL_RIGHTS, data: a0, isMove: true });
+    default: {
+      const _exhaustive: never = label;
+      return _exhaustive;
+    }
+  }
 }
 
 /**

@@ -171,10 +171,10 @@ describe('the default sabre boot, in memory', () => {
     const expectGhost: [number, string, number][] = [
       [0x2fee0000, 'CapTable', 16], [0x2fef0000, 'PageDirectory', 14], [0x2fef4000, 'ASIDPool', 12], [0x2fef5000, 'Frame', 12],
       [0x2fef6000, 'Frame', 12], [0x2fef7000, 'PageTable', 10], [0x2fef7400, 'TCB', 9], [SABRE_KERNEL_IMAGE.idleThread, 'TCB', 9],
-      [SABRE_KERNEL_IMAGE.globalPD, 'PageDirectory', 14], [0x1002c000, 'Frame', 12], [SABRE_KERNEL_IMAGE.irqNode + 16 * 159, 'CapTable', 4],
+      [SABRE_KERNEL_IMAGE.globalPD, 'PageDirectory', 14], [SABRE_KERNEL_IMAGE.globalPT, 'PageTable', 10], [0x1002c000, 'Frame', 12], [SABRE_KERNEL_IMAGE.irqNode + 16 * 159, 'CapTable', 4],
     ];
     for (const [addr, kind, bits] of expectGhost) expect(K.ghost.get(addr)).toMatchObject({ kind, sizeBits: bits });
-    expect(K.ghost.size).toBe(7 + 2 + 8 + 160);
+    expect(K.ghost.size).toBe(7 + 3 + 8 + 160);
   });
 });
 

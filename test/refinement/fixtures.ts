@@ -4,6 +4,7 @@
 // reply cap; an idle TCB. Tests break one thing at a time with immer.
 import { Map as PMap, Set as PSet } from 'immutable';
 import { ALL_RIGHTS, NULL_CAP, type Cap } from '../../spec/state/cap.js';
+import { ChildList } from '../../spec/state/child-list.js';
 import { slotKey, type CSlot } from '../../spec/state/cslot.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
 import type { CNode, KernelObject, TCB } from '../../spec/state/object.js';
@@ -15,6 +16,8 @@ export const UT = 0x10100000;
 export const EP1 = 0x10100000;
 export const EP2 = 0x10100010;
 export const NTFN = 0x10100020;
+/** The global page directory (empty: the fixture has no kernel window). */
+export const GLOBAL_PD = 0x10004000;
 
 export const slot = (index: number, obj = ROOT): CSlot => ({ obj, index });
 export const key = (index: number, obj = ROOT): number => slotKey({ obj, index });
@@ -50,11 +53,12 @@ export function goodState(): KernelState {
     [EP1, { kind: 'Endpoint', state: { kind: 'IdleEP' } }],
     [EP2, { kind: 'Endpoint', state: { kind: 'IdleEP' } }],
     [NTFN, { kind: 'Notification', state: { kind: 'IdleNtfn' }, boundTCB: null }],
+    [GLOBAL_PD, { kind: 'PageDirectory', entries: PMap() }],
   ]);
   const s: KernelState = {
     kheap,
     cdt: PMap<number, CSlot>([[key(4), slot(3)], [key(5), slot(3)], [key(8), slot(3)], [key(6), slot(4)]]),
-    cdtList: PMap<number, readonly CSlot[]>([[key(3), [slot(8), slot(5), slot(4)]], [key(4), [slot(6)]]]),
+    cdtList: PMap<number, ChildList>([[key(3), ChildList.of([slot(8), slot(5), slot(4)])], [key(4), ChildList.of([slot(6)])]]),
     isOriginalCap: PSet([key(1), key(2), key(3), key(4), key(5), key(6), key(7), key(8), key(2, TCB_ADDR)]),
     curThread: TCB_ADDR,
     idleThread: IDLE,
@@ -68,7 +72,7 @@ export function goodState(): KernelState {
     machine: { memory: PMap(), irqMasks: new Array<boolean>(160).fill(true), irqPending: [] },
     irqNode: 0x10002000,
     irqStates: new Array<'IRQInactive'>(160).fill('IRQInactive'),
-    arch: { asidTable: PMap(), hwASIDTable: PMap(), nextASID: 1, asidMap: PMap(), globalPD: 0, globalPTs: [] },
+    arch: { asidTable: PMap(), hwASIDTable: PMap(), nextASID: 1, asidMap: PMap(), globalPD: GLOBAL_PD, globalPTs: [] },
     workUnitsCompleted: 0,
   };
   return s;

@@ -10,6 +10,7 @@ import { getCap } from '../../spec/kernel/cspace-access.js';
 import { getTCB, setObject } from '../../spec/kernel/kheap.js';
 import { decodeUntypedInvocation, invokeUntyped } from '../../spec/object/untyped.js';
 import { NULL_CAP, type Cap } from '../../spec/state/cap.js';
+import { ChildList } from '../../spec/state/child-list.js';
 import { slotKey, type CSlot } from '../../spec/state/cslot.js';
 import { readyQueueKey, type KernelState } from '../../spec/state/kernel-state.js';
 import type { CNode, TCB } from '../../spec/state/object.js';
@@ -91,7 +92,7 @@ function ipcState(): { s: KernelState; T: number[]; EP: number; NTFN: number } {
   s = {
     ...s,
     cdt: s.cdt.set(slotKey(callerSlot), master),
-    cdtList: s.cdtList.set(slotKey(master), [callerSlot]),
+    cdtList: s.cdtList.set(slotKey(master), ChildList.of([callerSlot])),
     isOriginalCap: s.isOriginalCap.union(originals),
     readyQueues: s.readyQueues.set(readyQueueKey(0, 7), [T[4]!]),
   };
@@ -154,7 +155,7 @@ const broken: [string, string, () => KernelState][] = [
   ['reply_caps_mdb', 'without a CDT parent', () => ({ ...IPC, cdt: IPC.cdt.delete(slotKey({ obj: ROOT_TCB, index: 3 })) })],
   ['reply_caps_mdb', 'not the master reply cap', () => ({ ...IPC, cdt: IPC.cdt.set(slotKey({ obj: ROOT_TCB, index: 3 }), { obj: t(0), index: 2 }) })],
   ['reply_masters_mdb', 'with a CDT parent', () => ({ ...IPC, cdt: IPC.cdt.set(slotKey({ obj: t(0), index: 2 }), { obj: t(1), index: 2 }) })],
-  ['reply_masters_mdb', 'below a reply cap', () => ({ ...IPC, cdtList: IPC.cdtList.set(slotKey({ obj: t(0), index: 2 }), [at(FIRST_FREE + 5)]) })],
+  ['reply_masters_mdb', 'below a reply cap', () => ({ ...IPC, cdtList: IPC.cdtList.set(slotKey({ obj: t(0), index: 2 }), ChildList.of([at(FIRST_FREE + 5)])) })],
   ['valid_queues', 'BlockedOnReply', () => ({ ...IPC, readyQueues: IPC.readyQueues.set(readyQueueKey(0, 0), [t(3)]) })],
   ['valid_queues', 'priority 7', () => ({ ...IPC, readyQueues: IPC.readyQueues.delete(readyQueueKey(0, 7)).set(readyQueueKey(0, 8), [t(4)]) })],
   ['valid_queues', 'twice', () => ({ ...IPC, readyQueues: IPC.readyQueues.set(readyQueueKey(0, 7), [t(4), t(4)]) })],
@@ -206,7 +207,7 @@ describe('thread, IPC, scheduler and IRQ invariants on broken states', () => {
     // CNode_SaveCaller moves the caller's reply cap into a CNode slot.
     const moved = withTCB(rootSlotCap(IPC, FIRST_FREE + 10, callerCap(t(3))), ROOT_TCB, (tcb) => ({ ...tcb, caps: [tcb.caps[0], tcb.caps[1], tcb.caps[2], NULL_CAP, tcb.caps[4]] }));
     const master: CSlot = { obj: t(3), index: 2 };
-    const s = { ...moved, cdt: moved.cdt.delete(slotKey({ obj: ROOT_TCB, index: 3 })).set(slotKey(at(FIRST_FREE + 10)), master), cdtList: moved.cdtList.set(slotKey(master), [at(FIRST_FREE + 10)]) };
+    const s = { ...moved, cdt: moved.cdt.delete(slotKey({ obj: ROOT_TCB, index: 3 })).set(slotKey(at(FIRST_FREE + 10)), master), cdtList: moved.cdtList.set(slotKey(master), ChildList.of([at(FIRST_FREE + 10)])) };
     expect(checkInvariants(s).map((v) => v.invariant)).toEqual([]);
   });
 });

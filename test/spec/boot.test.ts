@@ -155,7 +155,12 @@ describe('the default sabre boot', () => {
     // schedule's switch to the root task gave ASID 1 the first hardware ASID.
     expect(S.arch.asidMap.get(1)).toEqual({ hwASID: 0, pd: RS.vspace });
     const pd = S.kheap.get(RS.vspace);
-    expect(pd?.kind === 'PageDirectory' && pd.entries.toJS()).toEqual({ 0: { kind: 'PageTablePDE', table: RS.paging[0], parityEnabled: true } });
+    if (pd?.kind !== 'PageDirectory') throw new Error('no page directory');
+    expect(pd.entries.get(0)).toEqual({ kind: 'PageTablePDE', table: RS.paging[0], parityEnabled: true });
+    // Below the kernel window only the page table; from it up the global mappings but the stored-ASID slot.
+    expect([...pd.entries.keys()].filter((i) => i < 0xe00)).toEqual([0]);
+    expect(pd.entries.filter((_, i) => i >= 0xe00).size).toBe(511);
+    expect(pd.entries.has(0xff0)).toBe(false);
     const pt = S.kheap.get(RS.paging[0]!);
     if (pt?.kind !== 'PageTable') throw new Error('no page table');
     expect([...pt.entries.keys()].sort((a, b) => a - b)).toEqual([0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19]);

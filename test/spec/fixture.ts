@@ -8,6 +8,7 @@ import { messageInfoFromWord, wordFromMessageInfo } from '../../abi/message-info
 import type { KernelEvent, Syscall } from '../../hardware/events.js';
 import { MSG_REGISTERS, Reg } from '../../hardware/registers.js';
 import { ALL_RIGHTS, NULL_CAP, type Cap } from '../../spec/state/cap.js';
+import { ChildList } from '../../spec/state/child-list.js';
 import { slotKey, type CSlot } from '../../spec/state/cslot.js';
 import type { IRQState, KernelState } from '../../spec/state/kernel-state.js';
 import type { CNode, KernelObject, TCB } from '../../spec/state/object.js';
@@ -123,9 +124,9 @@ export function makeState(): KernelState {
     kheap: PMap(objects),
     cdt: PMap([child(rs(SLOT.cnode), ts(0)), child(rs(SLOT.pd), ts(1)), child(rs(SLOT.ipcBuffer), ts(4))]),
     cdtList: PMap([
-      [slotKey(rs(SLOT.cnode)), [ts(0)]],
-      [slotKey(rs(SLOT.pd)), [ts(1)]],
-      [slotKey(rs(SLOT.ipcBuffer)), [ts(4)]],
+      [slotKey(rs(SLOT.cnode)), ChildList.of([ts(0)])],
+      [slotKey(rs(SLOT.pd)), ChildList.of([ts(1)])],
+      [slotKey(rs(SLOT.ipcBuffer)), ChildList.of([ts(4)])],
     ]),
     isOriginalCap: PSet([...rootCaps.map(([i]) => slotKey(rs(i))), slotKey(ts(2))]),
     curThread: A.rootTCB,

@@ -13,8 +13,8 @@ import type { CSlot } from '../../state/cslot.js';
 import type { KernelState } from '../../state/kernel-state.js';
 import { getIRQSlot } from '../../kernel/kheap.js';
 import { capDeleteOne, cancelAllIPC, cancelAllSignals, suspend, unbindMaybeNotification, unbindNotification } from '../../kernel/ipc-cancel.js';
-import { KernelPanic, NotModelledYet } from '../../kernel/panic.js';
-import { deleteASID, deleteASIDPool } from '../../kernel/vm-root.js';
+import { KernelPanic } from '../../kernel/panic.js';
+import { deleteASID, deleteASIDPool, unmapPage, unmapPageTable } from '../../arch/arm/vspace.js';
 
 /** What finalising a cap leaves: the cap to put back in its slot, and the cleanup to run after. */
 export interface Finalised {
@@ -42,7 +42,8 @@ export function deletingIRQHandler(s: KernelState, irq: number): KernelState {
  * of an endpoint or notification, restart every waiting thread; of a TCB, unbind and suspend
  * the thread and leave a Zombie to clear its 5 slots; of a CNode, a Zombie to clear its
  * slots; of an IRQ handler, delete the handler's notification and deactivate the line; of an
- * ASID pool or a page directory with an ASID, unregister the ASIDs.
+ * ASID pool or a page directory with an ASID, unregister the ASIDs; of a mapped page table,
+ * unmap it; and of any mapped frame cap, unmap its mapping.
  * @see l4v finalise_cap, arch_finalise_cap
  */
 export function finaliseCap(s: KernelState, cap: Cap, final: boolean): Finalised {
@@ -76,12 +77,10 @@ export function finaliseCap(s: KernelState, cap: Cap, final: boolean): Finalised
     case 'PageDirectoryCap':
       return done(final && cap.asid !== null ? deleteASID(s, cap.asid, cap.ptr) : s);
     case 'PageTableCap':
-      if (final && cap.mapping !== null) throw new NotModelledYet('unmap_page_table');
-      return done(s);
+      return done(final && cap.mapping !== null ? unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.ptr) : s);
     case 'FrameCap':
-      // A mapped frame is unmapped whether or not this is its final cap.
-      if (cap.mapping !== null) throw new NotModelledYet('unmap_page');
-      return done(s);
+      // A mapping belongs to one cap, so it goes with that cap whether or not it is final.
+      return done(cap.mapping !== null ? unmapPage(s, cap.size, cap.mapping.asid, cap.mapping.vaddr, cap.ptr) : s);
     default: {
       const _exhaustive: never = cap;
       return _exhaustive;

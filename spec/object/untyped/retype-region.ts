@@ -6,21 +6,12 @@
  *
  * @module
  */
-import { PAGE_DIR_BITS, USER_TOP } from '../../../abi/config.js';
 import type { ObjectType } from '../../../abi/objecttype.js';
 import type { KernelState } from '../../state/kernel-state.js';
-import type { KernelObject } from '../../state/object.js';
 import { clearMemory, zeroMemory } from './clear-memory.js';
 import { defaultObject, isFrameType, objBitsAPI } from './default-object.js';
-import { setObject } from '../../kernel/kheap.js';
-import { KernelPanic } from '../../kernel/panic.js';
+import { copyGlobalMappings } from '../../arch/arm/vspace-acc.js';
 import { noteObjectsChanged } from '../../kernel/ref-index.js';
-
-/** Index of the first page-directory entry of the kernel window (`kernel_base >> 20`). */
-export const KERNEL_PD_INDEX = USER_TOP / 2 ** 20;
-
-/** Number of page-directory entries (`2 ^ (pd_bits - 2)`). */
-const PD_ENTRIES = 2 ** (PAGE_DIR_BITS - 2);
 
 /** The state after `retype_region` and the addresses of the new objects. */
 export interface RetypedRegion {
@@ -53,29 +44,7 @@ export function retypeRegion(
   return { state: { ...s, kheap }, refs };
 }
 
-/**
- * Copies the kernel's own mappings (the entries from `kernel_base` up) from the global page
- * directory into the page directory at `pd`, so that the kernel window is mapped in every
- * address space. @see l4v copy_global_mappings
- */
-export function copyGlobalMappings(s: KernelState, pd: number): KernelState {
-  const globalPD = pageDirectoryAt(s, s.arch.globalPD);
-  const target = pageDirectoryAt(s, pd);
-  let entries = target.entries;
-  for (let i = KERNEL_PD_INDEX; i < PD_ENTRIES; i++) {
-    const pde = globalPD.entries.get(i);
-    entries = pde === undefined ? entries.delete(i) : entries.set(i, pde);
-  }
-  return setObject(s, pd, { ...target, entries });
-}
-
-type PageDirectory = Extract<KernelObject, { kind: 'PageDirectory' }>;
-
-function pageDirectoryAt(s: KernelState, ptr: number): PageDirectory {
-  const obj = s.kheap.get(ptr);
-  if (obj?.kind !== 'PageDirectory') throw new KernelPanic(`no page directory at 0x${ptr.toString(16)}`);
-  return obj;
-}
+export { copyGlobalMappings } from '../../arch/arm/vspace-acc.js';
 
 /**
  * The architecture part of creating objects: new page directories get the global mappings.

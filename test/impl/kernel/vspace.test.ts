@@ -5,7 +5,8 @@ import * as A from '../../../impl/object/arch-cap.js';
 import * as C from '../../../impl/object/cap.js';
 import { cteWriteMdb } from '../../../impl/object/mdb.js';
 import { TCB_VTABLE, tcbCte } from '../../../impl/object/tcb-layout.js';
-import { findFreeHWASID, getHWASID, setVMRoot } from '../../../impl/kernel/vspace.js';
+import { setVMRoot } from '../../../impl/kernel/vspace.js';
+import { findFreeHWASID, getHWASID } from '../../../impl/arch/arm/asid.js';
 import { SLOT, invoke, makeKernel, rootSlot } from '../fixture.js';
 
 const POOL = 0x10070000;

@@ -27,14 +27,15 @@ function finalByScan(s: KernelState, cap: Cap): boolean {
 
 /** l4v valid_list: the child lists hold exactly the cdt's children, without duplicates. */
 function validList(s: KernelState): boolean {
-  for (const [parentKey, children] of s.cdtList) {
+  for (const [parentKey, list] of s.cdtList) {
+    const children = list.toArray();
     if (children.length === 0) return false;
     const keys = children.map(slotKey);
     if (new Set(keys).size !== keys.length) return false;
     if (children.some((c) => s.cdt.get(slotKey(c)) === undefined || slotKey(s.cdt.get(slotKey(c))!) !== parentKey)) return false;
   }
   for (const [childKey, parent] of s.cdt) {
-    if (!(s.cdtList.get(slotKey(parent)) ?? []).some((c) => slotKey(c) === childKey)) return false;
+    if (!(s.cdtList.get(slotKey(parent))?.toArray() ?? []).some((c) => slotKey(c) === childKey)) return false;
   }
   return true;
 }
