@@ -84,6 +84,13 @@ function diff(left: unknown, right: unknown): Found | undefined {
   if (typeof left !== 'object' || typeof right !== 'object' || left === null || right === null) {
     return primitiveDifference(left, right);
   }
+  // Plain records and arrays first: they are most of a state (objects, caps, registers), and
+  // neither can be any of the collections below.
+  const lp: unknown = Object.getPrototypeOf(left);
+  if (lp === Object.prototype && Object.getPrototypeOf(right) === lp) {
+    return objectDifference(left as Record<string, unknown>, right as Record<string, unknown>);
+  }
+  if (Array.isArray(left) && Array.isArray(right)) return arrayDifference(left, right);
   if (isPMap(left) || isPMap(right)) return mapDifference(left, right);
   // A CDT child list compares as the sequence it holds, whichever form it is kept in.
   if (left instanceof ChildList || right instanceof ChildList) return diff(listed(left), listed(right));
@@ -107,11 +114,15 @@ function primitiveDifference(left: unknown, right: unknown): Found | undefined {
 
 function objectDifference(left: Record<string, unknown>, right: Record<string, unknown>): Found | undefined {
   if (Object.getPrototypeOf(left) !== Object.getPrototypeOf(right)) return found(left, right);
-  for (const name of Object.keys(left)) {
+  const leftNames = Object.keys(left);
+  for (const name of leftNames) {
     const d = diff(left[name], has(right, name) ? right[name] : ABSENT);
     if (d !== undefined) return under(field(name), d);
   }
-  for (const name of Object.keys(right)) {
+  const rightNames = Object.keys(right);
+  // Same number of fields and every left field present on the right: no field is right-only.
+  if (rightNames.length === leftNames.length && leftNames.every((name) => has(right, name))) return undefined;
+  for (const name of rightNames) {
     if (has(left, name)) continue;
     const d = diff(ABSENT, right[name]);
     if (d !== undefined) return under(field(name), d);

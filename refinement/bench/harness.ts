@@ -113,8 +113,12 @@ export function measure(op: Operation, options: SampleOptions = {}): Stats {
 
 /** What a suite uses to record measurements and goals. */
 export interface BenchContext {
-  /** Measures `op` under `name` (relative to the suite), unless the filter excludes it. */
-  measure(name: string, op: Operation, options?: SampleOptions): void;
+  /**
+   * Measures `op` under `name` (relative to the suite), unless the filter excludes it;
+   * returns the stats reported for it (undefined when filtered out), so that a goal relating
+   * two metrics compares the very numbers the report shows.
+   */
+  measure(name: string, op: Operation, options?: SampleOptions): Stats | undefined;
   /** Declares a goal on a metric of this suite (`name` as given to `measure`). */
   goal(name: string, statistic: Goal['statistic'], limitNs: number, description: string): void;
 }
@@ -145,10 +149,11 @@ export async function runSuites(suites: readonly BenchSuite[], filter?: string,
     await suite.run({
       measure(name, op, options) {
         const full = metricName(name);
-        if (filter !== undefined && !full.includes(filter)) return;
+        if (filter !== undefined && !full.includes(filter)) return undefined;
         const stats = measure(op, options);
         metrics.set(full, stats);
         onMetric?.(full, stats);
+        return stats;
       },
       goal(name, statistic, limitNs, description) {
         declared.push({ metric: metricName(name), statistic, limitNs, description });

@@ -193,6 +193,17 @@ const FAULT = ['FaultDelivered', 'DoubleFault'] as const;
  *   is no notification with Write;
  * - DomainSet_Set: `InvalidArgument` (domain ≥ 16, no TCB); ScheduleConfigure,
  *   ScheduleSetStart: `RangeError` (index, domain), `InvalidArgument` (duration, end marker);
+ * - Page_Map: `InvalidCapability` (PD without ASID, re-map into another space),
+ *   `InvalidArgument` (re-map elsewhere, the kernel window), `AlignmentError`, `FailedLookup`
+ *   (no page table), `DeleteFirst` (an entry of another size in the way); the page flushes:
+ *   `IllegalOperation` also for an unmapped frame, `InvalidArgument` (end ≤ start, beyond
+ *   the frame); PageTable_Map: `InvalidCapability` (mapped already, PD without ASID),
+ *   `InvalidArgument` (kernel window), `DeleteFirst` (entry in use); PageTable_Unmap:
+ *   `RevokeFirst` (the cap has copies); the page-directory flushes: `InvalidArgument`
+ *   (end ≤ start), `IllegalOperation` also for the kernel window, `InvalidCapability` (no
+ *   ASID), `RangeError` (crossing frames); ASIDControl_MakePool: `InvalidCapability` (an
+ *   untyped not of 4 KiB), `RevokeFirst` (one with children), the slot errors;
+ *   ASIDPool_Assign: `InvalidCapability` (a PD with an ASID already);
  *
  * and for the entries that reach no decoder (named by {@link nameOutcome}):
  *
@@ -243,6 +254,21 @@ export const EXPECTED_OUTCOMES: Readonly<Record<string, readonly string[]>> = {
   DomainSetSet: [...ARGS, 'InvalidArgument'],
   DomainScheduleConfigure: [...ARGS, 'RangeError', 'InvalidArgument'],
   DomainScheduleSetStart: [...ARGS, 'RangeError', 'InvalidArgument'],
+  ARMPageMap: [...ARGS, 'InvalidArgument', 'AlignmentError', 'FailedLookup', 'DeleteFirst'],
+  ARMPageUnmap: [...ANY],
+  ARMPageClean_Data: [...ARGS, 'InvalidArgument'],
+  ARMPageInvalidate_Data: [...ARGS, 'InvalidArgument'],
+  ARMPageCleanInvalidate_Data: [...ARGS, 'InvalidArgument'],
+  ARMPageUnify_Instruction: [...ARGS, 'InvalidArgument'],
+  ARMPageGetAddress: [...ANY],
+  ARMPageTableMap: [...ARGS, 'InvalidArgument', 'DeleteFirst'],
+  ARMPageTableUnmap: [...ANY, 'RevokeFirst'],
+  ARMPDClean_Data: [...ARGS, 'InvalidArgument', 'RangeError'],
+  ARMPDInvalidate_Data: [...ARGS, 'InvalidArgument', 'RangeError'],
+  ARMPDCleanInvalidate_Data: [...ARGS, 'InvalidArgument', 'RangeError'],
+  ARMPDUnify_Instruction: [...ARGS, 'InvalidArgument', 'RangeError'],
+  ARMASIDControlMakePool: [...ARGS, ...SLOT, 'RevokeFirst'],
+  ARMASIDPoolAssign: [...ARGS],
   SGISignal: ['ok'],
   InvalidInvocation: ['IllegalOperation', 'InvalidCapability'],
   SysCall: [...SEND, ...CAP_FAULT],

@@ -175,7 +175,8 @@ export interface PlainSyscallAction {
 }
 
 /**
- * A fault of the current thread, or a receive on a cap that is no endpoint (a cap fault): a
+ * A fault of the current thread, or a receive, send or call through a CPtr that does not
+ * resolve (a cap fault): a
  * thread with a usable fault handler sends the fault to it and waits for the reply; one
  * without (the root task has none) is left Inactive by the double fault. The root task
  * faults only when `evenRoot` is set (rarely drawn: its end leaves little to run); otherwise,
@@ -185,7 +186,7 @@ export interface FaultAction {
   /** Discriminant. */
   readonly t: 'Fault';
   /** What happens. */
-  readonly what: 'UnknownSyscall' | 'UserLevelFault' | 'VMFaultData' | 'VMFaultInstruction' | 'SysRecv' | 'SysNBRecv' | 'SysReplyRecv';
+  readonly what: 'UnknownSyscall' | 'UserLevelFault' | 'VMFaultData' | 'VMFaultInstruction' | 'SysRecv' | 'SysNBRecv' | 'SysReplyRecv' | 'SysCall' | 'SysSend';
   /** The fault's number / address / CPtr word. */
   readonly word: number;
   /** The second word (code, FSR). */
@@ -307,18 +308,100 @@ export interface SwitchAction {
   readonly k: number;
 }
 
+/**
+ * The IPC patterns a {@link RendezvousAction} tries, in the order it tries them (from its
+ * `first` on, cyclically): reply to a waiting caller, serve a queued sender, call a waiting
+ * receiver, fault to a handler, wait for a partner, queue up as a sender, signal a notification
+ * nobody waits on, cancel the sends of one badge, mint a badged cap, give a thread a fault handler.
+ */
+export const RENDEZVOUS_PATTERNS = ['reply', 'serve', 'call', 'fault', 'await', 'queue', 'signal', 'cancel', 'mint', 'handler'] as const;
+
+/** One of {@link RENDEZVOUS_PATTERNS}. */
+export type RendezvousPattern = (typeof RENDEZVOUS_PATTERNS)[number];
+
+/**
+ * IPC chosen from the state so that it meets a partner (`rendezvous.ts`): the first of the
+ * patterns the state allows, from `first` on.
+ */
+export interface RendezvousAction {
+  /** Discriminant. */
+  readonly t: 'Rendezvous';
+  /** The pattern tried first. */
+  readonly first: RendezvousPattern;
+  /** The k of the cap or thread chosen, and small choices (Call or Send, Reply or ReplyRecv, the kind of fault). */
+  readonly k: number;
+  /** The message label. */
+  readonly label: number;
+  /** The message words. */
+  readonly mrs: readonly number[];
+  /** A fault's address or number; a minted badge. */
+  readonly word: number;
+  /** A fault's second word (code, FSR). */
+  readonly word2: number;
+}
+
+/** The ARM virtual-memory invocation labels (aarch32: page directory, page table, frame, ASID control and pool). */
+export const VM_LABELS = [
+  'ARMPDClean_Data', 'ARMPDInvalidate_Data', 'ARMPDCleanInvalidate_Data', 'ARMPDUnify_Instruction',
+  'ARMPageTableMap', 'ARMPageTableUnmap',
+  'ARMPageMap', 'ARMPageUnmap', 'ARMPageClean_Data', 'ARMPageInvalidate_Data', 'ARMPageCleanInvalidate_Data',
+  'ARMPageUnify_Instruction', 'ARMPageGetAddress',
+  'ARMASIDControlMakePool', 'ARMASIDPoolAssign',
+] as const satisfies readonly InvocationLabel[];
+
+/** A VM invocation label. */
+export type VMLabel = (typeof VM_LABELS)[number];
+
+/**
+ * A VM invocation (`vm.ts`, resolved by `resolve-vm.ts`): the cap invoked is chosen by the
+ * label's needs (an unmapped frame of `size` to map, a mapped one to unmap or flush, an
+ * unassigned page directory to assign, ...), made first when the state has none; `near`
+ * turns it into a near miss of the label's own kind (a mapped frame re-mapped elsewhere, a
+ * page table whose cap has copies, an untyped of the wrong size, ...).
+ */
+export interface VMAction {
+  /** Discriminant. */
+  readonly t: 'VM';
+  /** How the current thread traps. */
+  readonly syscall: InvokeSyscall;
+  /** The label. */
+  readonly label: VMLabel;
+  /** The invoked cap: as the label needs, a near miss of its own kind, an empty slot, or a cap of another kind. */
+  readonly cap: 'good' | 'near' | 'empty' | 'foreign';
+  /** Frame size (0 small, 1 large, 2 section, 3 supersection). */
+  readonly size: number;
+  /** The page directory (extra cap): assigned (the root task's or another), unassigned, or no PD. */
+  readonly pd: 'root' | 'other' | 'unassigned' | 'foreign';
+  /** The virtual address: in the test arenas, misaligned, in the kernel window, taken, or raw. */
+  readonly vaddr: 'arena' | 'misaligned' | 'kernel' | 'taken' | 'raw';
+  /** Flush range: within a page, reversed, beyond the page, crossing pages. */
+  readonly range: 'ok' | 'reversed' | 'beyond' | 'cross';
+  /** The rights word (Map). */
+  readonly rights: number;
+  /** The attributes word (cacheable, parity, execute-never). */
+  readonly attr: number;
+  /** The k of the caps and addresses chosen. */
+  readonly k: number;
+  /** A raw word. */
+  readonly word: number;
+  /** As for {@link CNodeAction.shortBy}. */
+  readonly shortBy: number;
+  /** As for {@link CNodeAction.noExtraCaps}. */
+  readonly noExtraCaps: boolean;
+}
+
 /** One environment action. */
-export type Action = CNodeAction | RetypeAction | RawAction | InterruptAction | PlainSyscallAction | FaultAction | ObjectAction | IPCAction | UserIRQAction | SwitchAction;
+export type Action = CNodeAction | RetypeAction | RawAction | InterruptAction | PlainSyscallAction | FaultAction | ObjectAction | IPCAction | UserIRQAction | SwitchAction | VMAction | RendezvousAction;
 
 /**
  * What the generators leave out until both kernels model it: object labels whose decode or
  * perform still ends in `NotModelledYet`, and the IPC paths (an invocation of an endpoint,
  * a receive on one, a signal, a wait on a notification, a reply, a fault sent to a handler,
- * an interrupt signalling a notification). Shortened as the kernels land them; the check
- * then exercises what was taken off.
+ * an interrupt signalling a notification), and the ARM virtual-memory labels. Shortened as
+ * the kernels land them; the check then exercises what was taken off.
  */
-export const NOT_MODELLED_YET: readonly (ObjectLabel | IPCFeature)[] = [
-  // Empty: every TCB, IRQ and domain label and every IPC path has landed in both kernels.
+export const NOT_MODELLED_YET: readonly (ObjectLabel | VMLabel | IPCFeature)[] = [
+  // Empty: every TCB, IRQ, domain and VM label and every IPC path has landed in both kernels.
 ];
 
 /**
@@ -334,11 +417,11 @@ export type IPCFeature = 'EndpointSend' | 'EndpointRecv' | 'NotificationSignal' 
 const switchedOff = new Set<string>(NOT_MODELLED_YET);
 
 /** Whether the generators use a label or IPC path (it is not in {@link NOT_MODELLED_YET}). */
-export function isModelled(f: ObjectLabel | IPCFeature): boolean {
+export function isModelled(f: ObjectLabel | VMLabel | IPCFeature): boolean {
   return !switchedOff.has(f);
 }
 
-/** Every invocation label the check exercises: UntypedRetype, the CNode labels and the object labels that have landed. */
+/** Every invocation label the check exercises: UntypedRetype, the CNode labels and the object and VM labels that have landed. */
 export const SLICE_LABELS: readonly InvocationLabel[] = [
-  'UntypedRetype', ...CNODE_LABELS, ...[...TCB_LABELS, ...IRQ_LABELS, ...DOMAIN_LABELS].filter(isModelled),
+  'UntypedRetype', ...CNODE_LABELS, ...[...TCB_LABELS, ...IRQ_LABELS, ...DOMAIN_LABELS, ...VM_LABELS].filter(isModelled),
 ];

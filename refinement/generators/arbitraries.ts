@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { OBJECT_TYPE_NUMBER } from '../../abi/objecttype.js';
 import {
-  CNODE_LABELS, DOMAIN_LABELS, IRQ_LABELS, isModelled, TCB_LABELS, type Action, type CNodeAction, type CNodeLabel, type IPCAction,
+  CNODE_LABELS, DOMAIN_LABELS, IRQ_LABELS, isModelled, TCB_LABELS, VM_LABELS, type Action, type CNodeAction, type CNodeLabel, type IPCAction,
   type InterruptAction, type NodeChoice, type PlainSyscallAction, type RawAction, type RetypeAction, type SlotChoice,
 } from './action.js';
 import { invokeSyscall, kArb as k, noExtraCaps, pendingIRQ, shortBy, TIMER_IRQ, weighted, word } from './choices.js';
@@ -20,6 +20,8 @@ import { faultAction } from './fault.js';
 import { ipcAction, ipcActionOf } from './ipc.js';
 import { irqAction, sgiAction, userIRQAction } from './irq.js';
 import { switchAction } from './switch.js';
+import { vmAction, vmLabelWeights } from './vm.js';
+import { rendezvousAction } from './rendezvous.js';
 import { tcbAction } from './tcb.js';
 
 /** A depth: mostly exact, sometimes off by one, 0, above 32 or random. */
@@ -263,11 +265,15 @@ export interface ActionWeights {
   readonly userIRQ: number;
   /** Switches: the current thread serves, yields, or brings another thread to life. */
   readonly switch: number;
+  /** VM invocations, all labels together (as far as modelled). */
+  readonly vm: number;
+  /** IPC chosen from the state to meet a partner: replies, served and called threads, faults to handlers, badged queues and signals. */
+  readonly rendezvous: number;
 }
 
 /** The default mix. */
 export const DEFAULT_WEIGHTS: ActionWeights = {
-  cnode: 6.5, retype: 12, make: 12, raw: 2, interrupt: 2, plain: 2, fault: 5, tcb: 2.2, irq: 3, domain: 2, ipc: 30, userIRQ: 3, switch: 12,
+  cnode: 6.5, retype: 12, make: 12, raw: 2, interrupt: 2, plain: 2, fault: 12, tcb: 2.2, irq: 3, domain: 2, ipc: 30, userIRQ: 6, switch: 20, vm: 30, rendezvous: 40,
 };
 
 /** Whether any IPC path is modelled (the IPC actions resolve to Yield where theirs is not). */
@@ -297,14 +303,18 @@ export function actionArb(weights: ActionWeights = DEFAULT_WEIGHTS): fc.Arbitrar
   if (ipcModelled()) add(weights.ipc, ipcAction);
   add(weights.userIRQ, userIRQAction);
   add(weights.switch, switchAction);
+  const vm = vmLabelWeights(isModelled);
+  const vmTotal = vm.reduce((t, [, w]) => t + w, 0);
+  for (const [label, w] of vm) add((weights.vm * w) / vmTotal, vmAction(label));
+  add(weights.rendezvous, rendezvousAction);
   return fc.oneof(...parts);
 }
 
 // Configure, SetPriority and Resume bring threads to life, so they come more often.
 const TCB_WEIGHT: Record<(typeof TCB_LABELS)[number], number> = {
   TCBReadRegisters: 1, TCBWriteRegisters: 1, TCBCopyRegisters: 1, TCBConfigure: 4, TCBSetPriority: 3, TCBSetMCPriority: 1.2,
-  TCBSetSchedParams: 1.2, TCBSetIPCBuffer: 1, TCBSetSpace: 1.2, TCBSuspend: 1, TCBResume: 4, TCBBindNotification: 1.5,
-  TCBUnbindNotification: 1, TCBSetTLSBase: 0.8, TCBSetFlags: 0.8,
+  TCBSetSchedParams: 1.2, TCBSetIPCBuffer: 1.2, TCBSetSpace: 1.2, TCBSuspend: 1, TCBResume: 4, TCBBindNotification: 2,
+  TCBUnbindNotification: 2, TCBSetTLSBase: 1, TCBSetFlags: 1,
 };
 
 // Copy and Mint build the material the others act on, so they come more often; Revoke and
@@ -328,15 +338,20 @@ function labelWeight(label: CNodeLabel): number {
 /**
  * A trace of `action`s, up to `maxSteps` long; with `setup`, it starts with a few switches
  * that bring threads to life (make, configure, resume, raise to the root task's priority:
- * one step each), so that threads other than the root task act from early on.
+ * one step each), so that threads other than the root task act from early on, and a few
+ * frame mappings (each makes its frame, and a page table for small pages, first), so that
+ * the VM labels find mapped frames to act on.
  */
 export function traceOf(action: fc.Arbitrary<Action>, maxSteps: number, setup: boolean): fc.Arbitrary<Action[]> {
   const body = fc.array(action, { minLength: 1, maxLength: maxSteps, size: 'max' });
   const most = Math.min(9, Math.floor(maxSteps / 5));
   if (!setup || most === 0) return body;
   const bringUp = fc.record({ t: fc.constant('Switch' as const), from: fc.constant(3), k: k });
-  const prefix = weighted<Action[]>([1, fc.constant([])], [4, fc.array(bringUp, { minLength: Math.min(4, most), maxLength: most })]);
-  return fc.tuple(prefix, body).map(([a, b]) => [...a, ...b].slice(0, maxSteps));
+  const threads = weighted<Action[]>([1, fc.constant([])], [4, fc.array(bringUp, { minLength: Math.min(4, most), maxLength: most })]);
+  // Frames mapped in the root task's address space (each Map makes its frame or page table first).
+  const mapped = vmAction('ARMPageMap').map((a): Action => ({ ...a, syscall: 'SysCall', cap: 'good', pd: 'root', vaddr: 'arena', shortBy: 0, noExtraCaps: false }));
+  const vm = isModelled('ARMPageMap') ? weighted<Action[]>([1, fc.constant([])], [2, fc.array(mapped, { minLength: 2, maxLength: Math.min(6, most) })]) : fc.constant([]);
+  return fc.tuple(threads, vm, body).map(([a, m, b]) => [...a, ...m, ...b].slice(0, maxSteps));
 }
 
 /** Entry names `--entry` accepts besides the labels. */
@@ -404,5 +419,7 @@ function objectFocus(entry: string): fc.Arbitrary<Action> | undefined {
   if (irq !== undefined && isModelled(irq)) return irqAction(irq);
   const domain = DOMAIN_LABELS.find((l) => l === entry);
   if (domain !== undefined && isModelled(domain)) return domainAction(domain);
+  const vm = VM_LABELS.find((l) => l === entry);
+  if (vm !== undefined && isModelled(vm)) return vmAction(vm);
   return undefined;
 }

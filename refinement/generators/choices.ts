@@ -54,7 +54,20 @@ export const invokeSyscall = weighted(
 /** A lookup depth for a destination slot: mostly 32 (the root CNode resolves all 32 bits), sometimes a near miss. */
 export const depthWord = weighted([16, fc.constant(32)], [1, fc.constantFrom(0, 31, 33, 12, 64)]);
 
+// Object invocations have few arguments: each near miss is drawn more often than for the
+// CNode labels, so that every label meets each of its errors.
+const objectShortBy = weighted([8, fc.constant(0)], [1, fc.integer({ min: 1, max: 3 })], [1, fc.constant(8)]);
+const objectNoExtraCaps = weighted([10, fc.constant(false)], [1, fc.constant(true)]);
+
+/** The invoked cap: mostly the choice given; sometimes an empty slot or a CNode cap (foreign to every object label). */
+function withNearMiss(cap: fc.Arbitrary<CapChoice>): fc.Arbitrary<CapChoice> {
+  return weighted([10, cap], [1, capChoice([1, 'empty'])], [1, capChoice([1, 'cnode'])]);
+}
+
 /** An invocation of `label` on the chosen cap with the given words and extra caps, with the usual near misses. */
 export function objectAction(label: ObjectLabel, cap: fc.Arbitrary<CapChoice>, mrs: fc.Arbitrary<readonly MessageWord[]>, caps: fc.Arbitrary<readonly CapChoice[]>): fc.Arbitrary<ObjectAction> {
-  return fc.record({ t: fc.constant('Object' as const), syscall: invokeSyscall, label: fc.constant(label), cap, mrs, caps, shortBy, noExtraCaps, pendingIRQ });
+  return fc.record({
+    t: fc.constant('Object' as const), syscall: invokeSyscall, label: fc.constant(label), cap: withNearMiss(cap), mrs, caps,
+    shortBy: objectShortBy, noExtraCaps: objectNoExtraCaps, pendingIRQ,
+  });
 }

@@ -1,6 +1,6 @@
 /**
  * Arbitraries of faults on purpose: an unknown syscall, a user exception, data and prefetch
- * aborts, and receives on caps that cannot be received on (cap faults), mostly of threads the
+ * aborts, and receives, sends and calls through CPtrs that do not resolve (cap faults), mostly of threads the
  * generators made (with a fault handler, the fault is sent to it as a Call; without, the
  * thread ends Inactive), rarely of the root task.
  *
@@ -17,8 +17,8 @@ import { weighted, word } from './choices.js';
 export const faultAction: fc.Arbitrary<FaultAction> = fc.record({
   t: fc.constant('Fault' as const),
   what: weighted<FaultAction['what']>(
-    [3, fc.constant('UnknownSyscall')], [2, fc.constant('UserLevelFault')], [2, fc.constant('VMFaultData')], [2, fc.constant('VMFaultInstruction')],
-    [1, fc.constantFrom('SysRecv' as const, 'SysNBRecv' as const, 'SysReplyRecv' as const)],
+    [6, fc.constant('UnknownSyscall')], [4, fc.constant('UserLevelFault')], [4, fc.constant('VMFaultData')], [4, fc.constant('VMFaultInstruction')],
+    [4, fc.constantFrom('SysRecv' as const, 'SysNBRecv' as const, 'SysReplyRecv' as const)], [3, fc.constantFrom('SysCall' as const, 'SysSend' as const)],
   ),
   word,
   word2: word,

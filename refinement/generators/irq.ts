@@ -24,10 +24,10 @@ const line = weighted<number>(
 );
 
 /** The destination slot of a new handler or SGI cap: mostly empty, sometimes full (`DeleteFirst`). */
-const destIndex = weighted<MessageWord>([12, capChoice([1, 'empty'])], [1, capChoice([1, 'any'])]);
+const destIndex = weighted<MessageWord>([10, capChoice([1, 'empty'])], [2, capChoice([1, 'any'])]);
 
 /** The destination root: mostly the root CNode. */
-const destRoot = capChoice([14, 'root-cnode'], [2, 'cnode'], [1, 'endpoint']);
+const destRoot = capChoice([12, 'root-cnode'], [2, 'cnode'], [2, 'endpoint']);
 
 /** The IRQ control cap, rarely something else. */
 const control = capChoice([20, 'irq-control'], [1, 'empty'], [1, 'cnode']);

@@ -12,7 +12,7 @@ import { isModelled, type Action, type FaultAction } from './action.js';
 import { TIMER_IRQ } from './choices.js';
 import { kth, type CSpaceView } from './cspace.js';
 import { hex, yieldInstead, type ResolvedAction } from './message.js';
-import { canAct, handlerWaiting, hasFaultHandler, issuedLines, mayBlock, rootTask, wakingLines } from './threads.js';
+import { canAct, handlerWaiting, hasFaultHandler, issuedLines, mayBlock, rootTask, signallingLines, wakingLines } from './threads.js';
 
 /** An interrupt entry with `line` made pending first (none: a spurious interrupt). */
 export function interrupt(line: number | null, note: string): ResolvedAction {
@@ -22,9 +22,14 @@ export function interrupt(line: number | null, note: string): ResolvedAction {
   };
 }
 
-/** An interrupt on the k-th line handed to user level (the timer's while there is none). */
+/**
+ * An interrupt on a line handed to user level: mostly the k-th that would signal its
+ * notification (unmasked, with a notification set), else the k-th issued (the timer's while
+ * there is none).
+ */
 export function userIRQ(s: KernelState, k: number): ResolvedAction {
-  return interrupt(kth(issuedLines(s), k) ?? TIMER_IRQ, '');
+  const line = (k % 4 === 0 ? undefined : kth(signallingLines(s), k >>> 2)) ?? kth(issuedLines(s), k) ?? TIMER_IRQ;
+  return interrupt(line, '');
 }
 
 /**

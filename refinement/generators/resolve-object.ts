@@ -16,6 +16,7 @@ import { kthEmpty, type CSpaceView } from './cspace.js';
 import { USER_LINES } from './irq.js';
 import { hex, invoke, type ResolvedAction } from './message.js';
 import { makeObject } from './resolve.js';
+import { tcbAt } from './threads.js';
 
 /** Names of the message words and extra caps of each label, in libsel4's order. */
 const ARGS: Record<ObjectLabel, readonly [readonly string[], readonly string[]]> = {
@@ -93,6 +94,8 @@ function issueHandler(s: KernelState, v: CSpaceView, k: number): ResolvedAction 
 export function resolveObjectAction(s: KernelState, v: CSpaceView, a: ObjectAction): ResolvedAction {
   let invoked = chooseCap(s, v, a.cap);
   if (invoked.cap.kind === 'NullCap' && THREAD_CHOICES.has(a.cap.how)) return makeObject(s, v, OBJECT_TYPE_NUMBER.TCB, a.cap.k);
+  if (a.cap.how === 'bound-tcb' && !isBound(s, invoked.cap)) return bindFirst(s, v, a.cap.k);
+  if (a.cap.how === 'sgi' && invoked.cap.kind !== 'SGISignalCap' && isModelled('ARMIRQIssueSGISignal')) return issueSGI(s, v, a.cap.k);
   if (invoked.cap.kind !== 'IRQHandlerCap' && HANDLER_CHOICES.has(a.cap.how) && isModelled('IRQIssueIRQHandler')) return issueHandler(s, v, a.cap.k);
   if (!invocationModelled(invoked.cap, a.label) || isIPCCap(invoked.cap) || (invoked.cap.kind === 'SGISignalCap' && a.cap.how !== 'sgi')) {
     // A fallback landed on a cap whose invocation is not modelled yet, or on one that would
@@ -110,6 +113,48 @@ export function resolveObjectAction(s: KernelState, v: CSpaceView, a: ObjectActi
   const text = `${label}(${[invoked.name, ...args].join(', ')})`;
   const m = { label: a.label, mrs: words.map((w) => w.word), caps: caps.map((c) => c.cptr) };
   return invoke(a.syscall, invoked.cptr, m, a.shortBy, a.noExtraCaps, a.pendingIRQ, text);
+}
+
+// IRQControl_IssueSGISignal of SGI k % 16 for core 0 into an empty root slot: what an SGI
+// signal action resolves to while there is no SGI signal cap.
+function issueSGI(s: KernelState, v: CSpaceView, k: number): ResolvedAction {
+  const r = resolveObjectAction(s, v, {
+    t: 'Object', syscall: 'SysCall', label: 'ARMIRQIssueSGISignal', cap: { how: 'irq-control', k: 0 },
+    mrs: [k % 16, 0, { how: 'empty', k }, 32], caps: [{ how: 'root-cnode', k: 0 }], shortBy: 0, noExtraCaps: false, pendingIRQ: null,
+  });
+  return { ...r, text: `${r.text} (none to act on yet)` };
+}
+
+/**
+ * IRQHandler_SetNotification of the k-th handler cap (issued first if there is none) with a
+ * notification cap (made first if there is none): what an interrupt on a user line resolves
+ * to while no line would signal a notification.
+ */
+export function setHandlerFirst(s: KernelState, v: CSpaceView, k: number): ResolvedAction {
+  const ntfn = chooseCap(s, v, { how: 'notification', k });
+  if (ntfn.cap.kind !== 'NotificationCap') return makeObject(s, v, OBJECT_TYPE_NUMBER.Notification, k);
+  const r = resolveObjectAction(s, v, {
+    t: 'Object', syscall: 'SysCall', label: 'IRQSetIRQHandler', cap: { how: 'irq-handler', k }, mrs: [], caps: [{ how: 'notification', k }],
+    shortBy: 0, noExtraCaps: false, pendingIRQ: null,
+  });
+  return { ...r, text: `${r.text} (no line signals yet)` };
+}
+
+function isBound(s: KernelState, c: Cap): boolean {
+  return c.kind === 'ThreadCap' && (tcbAt(s, c.tcb)?.boundNotification ?? null) !== null;
+}
+
+// BindNotification of a thread (none is bound) to a notification that may be bound (made
+// first if there is none): what an action on a bound thread resolves to while there is none.
+function bindFirst(s: KernelState, v: CSpaceView, k: number): ResolvedAction {
+  const ntfn = chooseCap(s, v, { how: 'bindable', k });
+  const o = ntfn.cap.kind === 'NotificationCap' && ntfn.cap.rights.read ? s.kheap.get(ntfn.cap.ptr) : undefined;
+  if (o?.kind !== 'Notification' || o.boundTCB !== null || o.state.kind === 'WaitingNtfn') return makeObject(s, v, OBJECT_TYPE_NUMBER.Notification, k);
+  const r = resolveObjectAction(s, v, {
+    t: 'Object', syscall: 'SysCall', label: 'TCBBindNotification', cap: { how: 'child-tcb', k }, mrs: [], caps: [{ how: 'bindable', k }],
+    shortBy: 0, noExtraCaps: false, pendingIRQ: null,
+  });
+  return { ...r, text: `${r.text} (none to act on yet)` };
 }
 
 function isIPCCap(c: Cap): boolean {

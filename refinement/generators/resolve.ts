@@ -19,8 +19,12 @@ import {
 import { hex, IPC_CAP, IPC_MR, invoke, prefix, type Message, type ResolvedAction } from './message.js';
 import { fault, idleInterrupt, interrupt, plain, userIRQ } from './resolve-event.js';
 import { resolveIPCAction } from './resolve-ipc.js';
-import { invocationModelled, resolveObjectAction } from './resolve-object.js';
+import { invocationModelled, resolveObjectAction, setHandlerFirst } from './resolve-object.js';
+import { signallingLines } from './threads.js';
+import { isModelled } from './action.js';
 import { resolveSwitch } from './switch.js';
+import { resolveVMAction } from './resolve-vm.js';
+import { resolveRendezvous } from './rendezvous.js';
 
 export type { ResolvedAction } from './message.js';
 
@@ -36,7 +40,10 @@ export function resolveAction(s: KernelState, a: Action): ResolvedAction {
   const running = v !== undefined && v.tcb.state.kind === 'Running' && s.curThread !== s.idleThread;
   if (!running) return idleInterrupt(s, a);
   if (a.t === 'Interrupt') return interrupt(a.line, '');
-  if (a.t === 'UserIRQ') return userIRQ(s, a.k);
+  if (a.t === 'UserIRQ') {
+    const named = v.root !== undefined && v.rootCap !== undefined && exactDepth(v.rootCap) === 32;
+    return named && a.k % 4 !== 0 && signallingLines(s).length === 0 && isModelled('IRQSetIRQHandler') ? setHandlerFirst(s, v, a.k) : userIRQ(s, a.k);
+  }
   if (v.root === undefined || v.rootCap === undefined || exactDepth(v.rootCap) !== 32) {
     // A thread whose CSpace the choices cannot name runs no useful code: it faults (as a
     // thread executing garbage would) and, with no handler it can name, ends Inactive.
@@ -60,6 +67,10 @@ export function resolveAction(s: KernelState, a: Action): ResolvedAction {
       return resolveIPCAction(s, v, a);
     case 'Switch':
       return resolveSwitch(s, v, a);
+    case 'VM':
+      return resolveVMAction(s, v, a);
+    case 'Rendezvous':
+      return resolveRendezvous(s, v, a);
   }
 }
 
@@ -262,12 +273,12 @@ function rootText(n: NodeRef): string {
 }
 
 /**
- * A Retype making one object of `type` from a RAM untyped ready for it, into the k-th empty
- * root slot: what an action resolves to when the object it would act on does not exist yet.
+ * A Retype making one object of `type` (of `sizeBits`, for untypeds) from a RAM untyped
+ * ready for it, into the k-th empty root slot: what an action resolves to when the object it would act on does not exist yet.
  */
-export function makeObject(s: KernelState, v: CSpaceView, type: number, k: number): ResolvedAction {
+export function makeObject(s: KernelState, v: CSpaceView, type: number, k: number, sizeBits = 0): ResolvedAction {
   const r = retype(s, v, {
-    t: 'Retype', syscall: 'SysCall', untyped: { how: 'ready', k }, type, sizeBits: 0, root: { how: 'root' }, node: { how: 'self' },
+    t: 'Retype', syscall: 'SysCall', untyped: { how: 'ready', k }, type, sizeBits, root: { how: 'root' }, node: { how: 'self' },
     offset: { how: 'empty', k }, count: 1, shortBy: 0, noExtraCaps: false, pendingIRQ: null,
   });
   return { ...r, text: `${r.text} (none to act on yet)` };
@@ -318,7 +329,7 @@ function retype(s: KernelState, v: CSpaceView, a: RetypeAction): ResolvedAction 
 }
 
 // RAM untypeds with room for the objects: those already reset (they have children) first,
-// else the three smallest that fit, which reset in few chunks.
+// else the three smallest of the others that fit, which reset in few chunks.
 function readyUntypeds(s: KernelState, v: CSpaceView, a: RetypeAction): number[] {
   const need = Math.max(1, Math.min(a.count >>> 0, 256)) * 2 ** objectBits(a.type >>> 0, a.sizeBits >>> 0);
   const obj = v.rootCap!.ptr;
@@ -327,9 +338,12 @@ function readyUntypeds(s: KernelState, v: CSpaceView, a: RetypeAction): number[]
   const used = fits.filter((i) => (s.cdtList.get(obj + 16 * i)?.length ?? 0) > 0);
   const room = used.filter((i) => {
     const c = v.root!.slots.get(i) as Extract<Cap, { kind: 'UntypedCap' }>;
-    return 2 ** c.sizeBits - c.freeIndex >= need;
+    // The objects start at the free index rounded up to their alignment (their size).
+    const align = 2 ** objectBits(a.type >>> 0, a.sizeBits >>> 0);
+    return 2 ** c.sizeBits - Math.ceil(c.freeIndex / align) * align >= need;
   });
-  return room.length > 0 ? room : [...fits].sort((x, y) => size(x) - size(y)).slice(0, 3);
+  const fresh = fits.filter((i) => !used.includes(i));
+  return room.length > 0 ? room : [...(fresh.length > 0 ? fresh : fits)].sort((x, y) => size(x) - size(y)).slice(0, 3);
 }
 
 // log2 of an object's size for a Retype type word (seL4_TCBBits, seL4_EndpointBits, ...).

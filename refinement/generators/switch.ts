@@ -18,7 +18,7 @@ import { ROOT_IPC_BUFFER } from './tcb.js';
 import { canAct, tcbAt } from './threads.js';
 
 /** At most this many threads are made by switches (other actions make more). */
-const MAX_THREADS = 6;
+const MAX_THREADS = 4;
 
 /** A switch: mostly from the yield step on, sometimes serving first or bringing a thread to life. */
 export const switchAction: fc.Arbitrary<SwitchAction> = fc.record({
@@ -153,7 +153,8 @@ function configure(s: KernelState, v: CSpaceView, k: number): ResolvedAction | u
   const t = kth(threads(s, v, (t) => !canAct(s, t) && tcbAt(s, t)?.state.kind === 'Inactive'), k);
   if (t === undefined) return undefined;
   const handlers = rootSlotsWhere(v, (c) => c.kind === 'EndpointCap' && c.rights.write && (c.rights.grant || c.rights.grantReply));
-  const faultEP = k % 2 === 0 ? (kth(handlers, k >>> 1) ?? 0) : 0;
+  if (k % 2 === 0 && handlers.length === 0) return makeObject(s, v, OBJECT_TYPE_NUMBER.Endpoint, k);
+  const faultEP = k % 2 === 0 ? kth(handlers, k >>> 1)! : 0;
   return invoke('SysCall', t.cptr, { label: 'TCBConfigure', mrs: [faultEP, 0, 0, ROOT_IPC_BUFFER], caps: [2, 3, 10] }, 0, false, null,
     `TCBConfigure(tcb@${hex(t.cptr)}, faultEP=${hex(faultEP)}, buffer=${hex(ROOT_IPC_BUFFER)}, cspace=root, vspace=pd@0x3, bufferFrame=frame@0xa) (to let it run)`);
 }

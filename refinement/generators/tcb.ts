@@ -52,7 +52,7 @@ const vspaceData = weighted<number>([14, fc.constant(0)], [1, word]);
 /** IPC-buffer address: the root task's, none (0), another aligned one, misaligned (`AlignmentError`), random. */
 const bufferAddress = weighted<number>(
   [10, fc.constant(ROOT_IPC_BUFFER)], [2, fc.constant(0)], [1, fc.constant(ROOT_IPC_BUFFER + 0x200)],
-  [1, fc.constant(ROOT_IPC_BUFFER + 4)], [1, word],
+  [3, fc.constant(ROOT_IPC_BUFFER + 4)], [1, word],
 );
 
 /** IPC-buffer frame: the root task's, another RAM frame, a device frame, no frame. */

@@ -85,7 +85,8 @@ export function reparentChildren(s: KernelState, from: CSlot, to: CSlot | undefi
 }
 
 // The list functions of l4v's List_Lib (`list_remove`, `list_replace`, `list_swap`,
-// `list_insert_after`, `list_replace_list`) are the methods of the same names on ChildList.
+// `list_insert_after`, `list_replace_list`) are ChildList's `remove`, `replace`, `swap`,
+// `insertAfter` and `replaceWithList`.
 
 /** Applies several child-list updates computed from the same lists, in order. */
 function updateLists(s: KernelState, updates: readonly (readonly [CSlot, ChildList])[]): KernelState {

@@ -57,12 +57,12 @@ export function loadWordOffs(s: KernelState, buf: number, offs: number): number 
  * words 5..120 of its IPC buffer; without a buffer at most four. @see l4v get_mrs
  */
 export function getMRs(s: KernelState, thread: number, buf: number | null, info: MessageInfo): number[] {
-  const cpu = MSG_REGISTERS.map((r) => getRegister(s, thread, r));
   const n = info.length;
-  if (buf === null || n <= cpu.length) return cpu.slice(0, n);
-  const mem: number[] = [];
-  for (let i = cpu.length + 1; i <= n; i++) mem.push(loadWordOffs(s, buf, i));
-  return [...cpu, ...mem];
+  const out: number[] = [];
+  for (let i = 0; i < Math.min(n, MSG_REGISTERS.length); i++) out.push(getRegister(s, thread, MSG_REGISTERS[i]!));
+  if (buf === null) return out;
+  for (let i = MSG_REGISTERS.length + 1; i <= n; i++) out.push(loadWordOffs(s, buf, i));
+  return out;
 }
 
 /**
@@ -162,5 +162,7 @@ export function msgFromSyscallError(e: SyscallError): [number, number[]] {
 export function getExtraCPtrs(s: KernelState, buf: number | null, info: MessageInfo): number[] {
   if (buf === null) return [];
   const n = Math.min(info.extraCaps, MSG_MAX_EXTRA_CAPS);
-  return Array.from({ length: n }, (_, i) => loadWordOffs(s, buf, BUFFER_CPTR_INDEX + i));
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(loadWordOffs(s, buf, BUFFER_CPTR_INDEX + i));
+  return out;
 }

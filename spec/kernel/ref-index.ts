@@ -4,11 +4,12 @@
  * whole heap.
  *
  * The count is derived data, never part of the state: it is memoised per heap value (a
- * hidden property of the persistent `kheap` map, see `counts` below). Writes through `setObject`/`setCap`
- * carry it over to the new heap incrementally, counting the old heap first if it never was
- * (so a state that many runs start from, like the booted one, is scanned once, not once per
- * run); a heap made any other way gets its count rebuilt by one scan on first use. So it is invisible to state equality and to every
- * other module, and never stale: an entry is only ever stored for the exact heap it counts.
+ * symbol-keyed property of the persistent `kheap` map, see `counts` below). Writes through
+ * `setObject`/`setCap` carry it over to the new heap incrementally, counting the old heap
+ * first if it never was (so a state that many runs start from, like the booted one, is
+ * scanned once, not once per run); a heap made any other way gets its count rebuilt by one
+ * scan on first use. So it is invisible to state equality and to every other module, and
+ * never stale: a count is only ever stored for the exact heap it counts.
  *
  * @module
  */

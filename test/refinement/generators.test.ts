@@ -4,7 +4,8 @@ import { Map as PMap } from 'immutable';
 import { Reg } from '../../hardware/registers.js';
 import { messageInfoFromWord } from '../../abi/message-info.js';
 import { LABEL } from '../../abi/labels.js';
-import type { Action, CapChoice, CNodeAction, FaultAction, IPCAction, ObjectAction } from '../../refinement/generators/action.js';
+import type { Action, CapChoice, CNodeAction, FaultAction, IPCAction, ObjectAction, VMAction } from '../../refinement/generators/action.js';
+import { nameOutcome } from '../../refinement/check/coverage.js';
 import { chooseCap } from '../../refinement/generators/cap-choice.js';
 import { cspaceView } from '../../refinement/generators/cspace.js';
 import { applyUserWrites } from '../../refinement/check/run.js';
@@ -189,6 +190,85 @@ describe('faults and interrupts', () => {
   });
 
   it('an interrupt on a user line falls back to the timer while no line is handed out', () => {
-    expect(resolveAction(BOOT, { t: 'UserIRQ', k: 3 }).pendingIRQ).toBe(29);
+    expect(resolveAction(BOOT, { t: 'UserIRQ', k: 4 }).pendingIRQ).toBe(29);
+  });
+
+  it('while no line would signal, an interrupt action first hands a line a notification', () => {
+    expect(resolveAction(BOOT, { t: 'UserIRQ', k: 3 }).text).toMatch(/type=Notification.*none to act on yet/);
+  });
+});
+
+// One step, with the outcome as the coverage matrix names it.
+function run(s: KernelState, a: Action): { state: KernelState; entry: string; result: string } {
+  const r = resolveAction(s, a);
+  const before = applyUserWrites(s, r);
+  const out = SPEC.step(before, r.event);
+  return { state: out.state, ...nameOutcome(before, r.event, out.outcome, out.state) };
+}
+
+describe('naming outcomes', () => {
+
+  it('names IPC through a cap by its system call and object, whatever the message label', () => {
+    const s = step(BOOT, ipc('SysSend', { how: 'endpoint', k: 0 }));
+    expect(run(s, ipc('SysNBSend', { how: 'endpoint', k: 0 }, { label: LABEL.CNodeCopy }))).toMatchObject({ entry: 'SysNBSend', result: 'Endpoint' });
+    expect(run(s, ipc('SysNBRecv', { how: 'endpoint', k: 0 }))).toMatchObject({ entry: 'SysNBRecv', result: 'Endpoint' });
+  });
+
+  it('a failed lookup of NBSend is dropped, not a fault; a fault without a handler is a double fault', () => {
+    const dropped = run(BOOT, { t: 'Raw', syscall: 'SysNBSend', cptr: { how: 'raw', k: 0x5000 }, info: 0, mrs: [0, 0, 0, 0, 0, 0, 0, 0], caps: [0, 0, 0] });
+    expect(dropped).toMatchObject({ entry: 'SysNBSend', result: 'LookupFailed' });
+    expect(run(BOOT, { t: 'Fault', what: 'UserLevelFault', word: 1, word2: 2, evenRoot: true })).toMatchObject({ entry: 'UserLevelFault', result: 'DoubleFault' });
+    expect(run(BOOT, { t: 'Plain', syscall: 'SysReply' })).toMatchObject({ entry: 'SysReply', result: 'NoCaller' });
+    expect(run(BOOT, { t: 'Interrupt', line: 29 })).toMatchObject({ entry: 'Interrupt', result: 'Timer' });
+    expect(run(BOOT, { t: 'Interrupt', line: null })).toMatchObject({ entry: 'Interrupt', result: 'Spurious' });
+  });
+});
+
+describe('switching threads', () => {
+  it('brings a thread to life in four switches, then yields to it', () => {
+    let s = BOOT;
+    const texts: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      // An odd k configures the thread without a fault handler (an even one makes an endpoint for it first).
+      const a: Action = { t: 'Switch', from: 3, k: 1 };
+      texts.push(resolveAction(s, a).text);
+      s = step(s, a);
+    }
+    expect(texts.map((t) => t.replace(/\(.*/, ''))).toEqual(['UntypedRetype', 'TCBConfigure', 'TCBResume', 'TCBSetPriority']);
+    expect(resolveAction(s, { t: 'Switch', from: 2, k: 0 }).text).toMatch(/^Yield\(\) \(to tcb@/);
+    s = step(s, { t: 'Switch', from: 2, k: 0 });
+    expect(s.curThread).not.toBe(BOOT.curThread);
+  });
+});
+
+describe('resolving VM invocations', () => {
+  const vm = (label: VMAction['label'], more: Partial<VMAction> = {}): VMAction => ({
+    t: 'VM', syscall: 'SysCall', label, cap: 'good', size: 2, pd: 'root', vaddr: 'arena', range: 'ok', rights: 3, attr: 1, k: 0, word: 0,
+    shortBy: 0, noExtraCaps: false, ...more,
+  });
+
+  it('makes a section, then maps it into the root task\'s address space, then flushes it', () => {
+    expect(resolveAction(BOOT, vm('ARMPageMap')).text).toMatch(/type=Section.*none to act on yet/);
+    const s = step(BOOT, vm('ARMPageMap'));
+    const map = run(s, vm('ARMPageMap'));
+    expect(map).toMatchObject({ entry: 'ARMPageMap', result: 'ok' });
+    expect(resolveAction(s, vm('ARMPageMap')).text).toMatch(/^ARMPageMap\(frame@0x[0-9a-f]+, vaddr=0x40000000, rights=RW, attr=0x1, pd=pd@0x3\)$/);
+    expect(run(map.state, vm('ARMPageClean_Data'))).toMatchObject({ entry: 'ARMPageClean_Data', result: 'ok' });
+    expect(run(map.state, vm('ARMPageClean_Data', { range: 'reversed' })).result).toBe('InvalidArgument');
+    expect(run(map.state, vm('ARMPDClean_Data', { range: 'cross' })).result).toBe('RangeError');
+    expect(run(map.state, vm('ARMPageMap', { cap: 'near', vaddr: 'misaligned' })).result).toBe('InvalidArgument');
+  });
+
+  it('builds another address space: a 4 KiB untyped, a pool, a page directory, an ASID', () => {
+    let s = BOOT;
+    const texts: string[] = [];
+    for (let i = 0; i < 6 && !texts.some((t) => t.startsWith('ARMASIDPoolAssign')); i++) {
+      const a = vm('ARMASIDPoolAssign', { k: 2 });
+      texts.push(resolveAction(s, a).text);
+      s = step(s, a);
+    }
+    expect(texts.some((t) => t.startsWith('ARMASIDPoolAssign(pool@0x6'))).toBe(true);
+    const assigned = [...cspaceView(s)!.root!.slots.values()].filter((c) => c.kind === 'PageDirectoryCap' && c.asid !== null);
+    expect(assigned.length).toBe(2);
   });
 });
