@@ -10,8 +10,12 @@ import { bootParams, decodeBootInfo, DEFAULT_BOOT_PARAMS, INITIAL_CAP, type Boot
 import { OBJECT_TYPES } from '../../abi/objecttype.js';
 import { boardWithRam, SABRE_LITE } from '../../hardware/board.js';
 import { MSG_REGISTERS } from '../../hardware/registers.js';
-import { pdeCoarseAddress, pdeType, PDE_TYPE_COARSE, pteSmallAddress, pteXN } from '../../hardware/descriptors.js';
+import {
+  pdeCoarseAddress, pdeIsSuperSection, pdeSectionAddress, pdeSuperSectionAddress, pdeType, PDE_TYPE_COARSE, PDE_TYPE_SECTION,
+  pteSmallAddress, pteXN,
+} from '../../hardware/descriptors.js';
 import { bootImpl } from '../../impl/boot.js';
+import { KERNEL_PD_INDEX } from '../../spec/arch/arm/vspace-acc.js';
 import { EXCEPTION_NONE } from '../../impl/kernel/failures.js';
 import type { Kernel } from '../../impl/kernel/kernel.js';
 import { IRQ_TIMER } from '../../impl/kernel/statedata.js';
@@ -177,9 +181,19 @@ describe('spec boot and impl boot agree', () => {
           if (o.kind === 'PageDirectory') {
             for (const [i, pde] of o.entries) {
               const w = k.mem.read32(addr + 4 * i);
-              expect(pde.kind).toBe('PageTablePDE');
-              expect(pdeType(w)).toBe(PDE_TYPE_COARSE);
-              expect(pde.kind === 'PageTablePDE' && pde.table).toBe(pdeCoarseAddress(w));
+              // User page tables below the kernel window; the window's sections and
+              // supersections, and its one global page table, above it.
+              if (pde.kind === 'PageTablePDE') {
+                expect([pdeType(w), pdeCoarseAddress(w)]).toEqual([PDE_TYPE_COARSE, pde.table]);
+              } else if (pde.kind === 'SectionPDE' || pde.kind === 'SuperSectionPDE') {
+                expect(i).toBeGreaterThanOrEqual(KERNEL_PD_INDEX);
+                expect(pdeType(w)).toBe(PDE_TYPE_SECTION);
+                expect(pdeIsSuperSection(w)).toBe(pde.kind === 'SuperSectionPDE');
+                const frame = pde.kind === 'SuperSectionPDE' ? pdeSuperSectionAddress(w) : pdeSectionAddress(w);
+                expect(frame).toBe(pde.frame);
+              } else {
+                expect(pde.kind).toBe('PageTablePDE');
+              }
             }
           }
           if (o.kind === 'PageTable') {
