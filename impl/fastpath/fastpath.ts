@@ -1,8 +1,8 @@
 /**
- * The IPC fastpath's entry and shared pieces (seL4 `include/fastpath/fastpath.h`,
- * `include/arch/arm/arch/32/mode/fastpath/fastpath.h`, `src/arch/arm/c_traps.c`): the trap
- * entry tries `fastpath_call` for SysCall and `fastpath_reply_recv` for SysReplyRecv before
- * the full kernel entry, when the `KernelFastpath` option is on.
+ * The IPC fastpath's shared pieces (seL4 `include/fastpath/fastpath.h`,
+ * `include/arch/arm/arch/32/mode/fastpath/fastpath.h`). The trap entry (`entry.ts`) tries
+ * `fastpath_call` for SysCall and `fastpath_reply_recv` for SysReplyRecv before the full
+ * kernel entry, when the `KernelFastpath` option is on.
  *
  * Each path checks, in seL4's order, that the IPC is the common case it handles; the first
  * failed check sends the entry to the slowpath untouched (no state has changed before the
@@ -17,15 +17,12 @@
  * @module
  */
 import type { Kernel } from '../kernel/kernel.js';
-import type { Syscall } from '../../hardware/events.js';
-import { BADGE_REGISTER, MSG_INFO_REGISTER } from '../../hardware/registers.js';
-import { CAP_CNODE, CAP_PAGE_DIRECTORY, capGetCapType, cnodeCapGetCapCNodeGuard, cnodeCapGetCapCNodeGuardSize, cnodeCapGetCapCNodePtr, cnodeCapGetCapCNodeRadix } from '../object/cap.js';
+import { BADGE_REGISTER, MSG_INFO_REGISTER, MSG_REGISTERS } from '../../hardware/registers.js';
+import { CAP_CNODE, CAP_PAGE_DIRECTORY, CAP_REPLY, capGetCapType, cnodeCapGetCapCNodeGuard, cnodeCapGetCapCNodeGuardSize, cnodeCapGetCapCNodePtr, cnodeCapGetCapCNodeRadix } from '../object/cap.js';
 import { CTE_CAP_W1 } from '../object/mdb.js';
-import { setRegister } from '../object/tcb-layout.js';
+import { getRegister, setRegister } from '../object/tcb-layout.js';
 import { setHardwareASID, writeTTBR0Ptr } from '../arch/arm/machine.js';
 import { storedHWASID } from '../arch/arm/asid.js';
-import { fastpathCall } from './call.js';
-import { fastpathReplyRecv } from './reply-recv.js';
 
 const WORD_BITS = 32;
 /** `seL4_MsgLengthBits + seL4_MsgExtraCapBits`: the low bits `fastpath_mi_check` looks at. */
@@ -36,16 +33,6 @@ export const MI_CLEAR_CAPS_UNWRAPPED = ~(7 << 9);
 const CAP_TYPE_AND_FLAG_MASK = 0x1f;
 /** `BIT(4) | cap_page_directory_cap`: a page-directory cap with `capPDIsMapped` set. */
 const MAPPED_PD_CAP = (1 << 4) | CAP_PAGE_DIRECTORY;
-
-/**
- * The trap entry's choice (`c_handle_fastpath_call`, `c_handle_fastpath_reply_recv`): true
- * when a fastpath handled the entry completely; false leaves it to the slowpath.
- */
-export function fastpath(k: Kernel, syscall: Syscall): boolean {
-  if (syscall === 'SysCall') return fastpathCall(k);
-  if (syscall === 'SysReplyRecv') return fastpathReplyRecv(k);
-  return false;
-}
 
 /**
  * `fastpath_mi_check(msgInfo)`: non-zero unless length <= 4 and no extra caps, in one add
@@ -91,7 +78,16 @@ export function isValidVTableRootFp(capW0: number): boolean {
 
 /** `fastpath_reply_cap_check(cap)`: a reply cap that is not a master (word 0's low 5 bits). */
 export function fastpathReplyCapCheck(capW0: number): boolean {
-  return (capW0 & CAP_TYPE_AND_FLAG_MASK) === 8; // cap_reply_cap with capReplyMaster = 0
+  return (capW0 & CAP_TYPE_AND_FLAG_MASK) === CAP_REPLY;
+}
+
+/** `fastpath_copy_mrs(length, src, dest)`: MR0..MR(length-1), all in registers (length <= 4). */
+export function fastpathCopyMrs(k: Kernel, length: number, src: number, dest: number): void {
+  const mem = k.mem;
+  for (let i = 0; i < length; i++) {
+    const reg = MSG_REGISTERS[i]!;
+    setRegister(mem, dest, reg, getRegister(mem, src, reg));
+  }
 }
 
 /**

@@ -45,6 +45,13 @@ import { capWords, type CapWords } from '../object/cap.js';
 import { cteReadCap, cteWriteCap } from '../object/mdb.js';
 import { getRegister, setRegister } from '../object/tcb-layout.js';
 import { handleEvent } from './syscall.js';
+import { FastpathCounters } from '../fastpath/counters.js';
+
+/** Build options of the implementation kernel (seL4's `config.cmake` switches it models). */
+export interface KernelOptions {
+  /** `KernelFastpath`: Call and ReplyRecv try the IPC fastpath first (default on, as in seL4). */
+  readonly fastpath?: boolean;
+}
 
 export {
   SCHEDULER_ACTION_RESUME_CURRENT_THREAD, SCHEDULER_ACTION_CHOOSE_NEW_THREAD, NUM_READY_QUEUES,
@@ -123,6 +130,12 @@ export class Kernel {
   /** `armKSGlobalPT`: physical address of the page table of the kernel window's last MiB. */
   armKSGlobalPT = 0;
 
+  // ---- configuration and counters ----
+  /** `KernelFastpath` (seL4 `CONFIG_FASTPATH`): whether SysCall and SysReplyRecv try the fastpath. */
+  kernelFastpath: boolean;
+  /** How often each fastpath ran and why it fell back (not kernel state; never abstracted). */
+  readonly fastpathCounters = new FastpathCounters();
+
   // ---- ghost ----
   /** Ghost (proof-only) object table: kind and size per object base address. */
   readonly ghost = new GhostTable();
@@ -153,10 +166,11 @@ export class Kernel {
 
   /**
    * An empty kernel over `memory`; `irq` defaults to a fresh GIC with lines 0..maxIRQ, `cpu`
-   * and `tlb` to a fresh CPU and an empty TLB.
+   * and `tlb` to a fresh CPU and an empty TLB; `options` as in {@link KernelOptions}.
    */
   constructor(memory: PhysicalMemory, irq: InterruptController = new InterruptController(MAX_IRQ),
-    cpu: Cpu = new Cpu(), tlb: Tlb = new Tlb()) {
+    cpu: Cpu = new Cpu(), tlb: Tlb = new Tlb(), options: KernelOptions = {}) {
+    this.kernelFastpath = options.fastpath ?? true;
     this.mem = memory;
     this.irq = irq;
     this.cpu = cpu;

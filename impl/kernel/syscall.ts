@@ -27,6 +27,7 @@ import { deleteCallerCap } from '../object/delete.js';
 import { receiveIPC } from '../object/endpoint.js';
 import { receiveSignal } from '../object/notification.js';
 import { doReplyTransfer } from '../object/reply.js';
+import { fastpath } from '../fastpath/entry.js';
 import { FAULT_UNKNOWN_SYSCALL, capFaultW0, lookupFaultMissingCapabilityW0, notificationGetBoundTCB, NTFN_BOUND_TCB, userExceptionW0, vmFaultW0 } from '../object/structures.js';
 import { TCB_CALLER, THREAD_STATE_RESTART, THREAD_STATE_RUNNING, getRegister, tcbCte, tcbGetState } from '../object/tcb-layout.js';
 
@@ -34,6 +35,7 @@ import { TCB_CALLER, THREAD_STATE_RESTART, THREAD_STATE_RUNNING, getRegister, tc
 export function handleEvent(k: Kernel, e: KernelEvent): void {
   switch (e.kind) {
     case 'Syscall':
+      if (k.kernelFastpath && fastpath(k, e.syscall)) return;
       handleSyscall(k, e.syscall);
       return;
     case 'UnknownSyscall':

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { type BenchReport, type BenchSuite, runSuites, type Stats } from './harness.js';
 import { hardwareSuite } from './hardware.js';
 import { ipcSuite } from './ipc.js';
+import { ipcComparison } from './ipc-sel4.js';
 import { kernelSuite } from './kernel.js';
 
 /** Every suite `sel4ts bench` runs, in order. Kernel suites join this list as they land. */
@@ -69,11 +70,22 @@ export function reportToTable(report: BenchReport): string {
 
 /** Runs every registered suite; prints the table or JSON; writes `bench-results/latest.json`. */
 export async function runBench(opts: RunBenchOptions): Promise<void> {
-  const report = await runSuites(SUITES, opts.filter, (name, stats) => {
+  const suites = opts.filter === undefined ? SUITES : SUITES.filter((s) => suiteMayMatch(s.name, opts.filter!));
+  const report = await runSuites(suites, opts.filter, (name, stats) => {
     if (!opts.json) process.stderr.write(`  ${name}: median ${formatNs(stats.median)}\n`);
   });
   const json = JSON.stringify(reportToJson(report), null, 2) + '\n';
   await mkdir(RESULTS_DIR, { recursive: true });
   await writeFile(new URL('latest.json', new URL('../../bench-results/', import.meta.url)), json);
-  process.stdout.write(opts.json ? json : reportToTable(report));
+  const sel4 = ipcComparison(report.metrics);
+  process.stdout.write(opts.json ? json : reportToTable(report) + (sel4.length === 0 ? '' : `\nIPC beside seL4:\n${sel4.join('\n')}\n`));
+}
+
+/**
+ * Whether suite `suite` can have a metric the filter selects: a filter that names a suite
+ * (`ipc`, `ipc.roundtrip`) skips the others, so they do not build their populations.
+ */
+export function suiteMayMatch(suite: string, filter: string): boolean {
+  const named = SUITES.find((s) => filter === s.name || filter.startsWith(`${s.name}.`));
+  return named === undefined || named.name === suite;
 }

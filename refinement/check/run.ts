@@ -55,9 +55,10 @@ export interface RunOptions {
  * What went wrong: the states differ; an invariant fails; a kernel panics (or reaches a later
  * slice); the implementation's memory has no abstract reading (`abstraction`: a broken MDB
  * list, an unknown cap tag); the MMU or TLB disagrees with the spec's tables (`hardware
- * view`, see hardware-view.ts); or a JS exception escaped a kernel.
+ * view`, see hardware-view.ts); the kernel and its fastpath-off twin end an entry in different
+ * concrete states (`fastpath`, see fastpath-twin.ts); or a JS exception escaped a kernel.
  */
-export type FailureKind = 'divergence' | 'invariant' | 'panic' | 'not modelled yet' | 'abstraction' | 'hardware view' | 'exception';
+export type FailureKind = 'divergence' | 'invariant' | 'panic' | 'not modelled yet' | 'abstraction' | 'hardware view' | 'fastpath' | 'exception';
 
 /** The first failure of a run. */
 export interface RunFailure {
@@ -101,6 +102,7 @@ export interface RunResult {
 function panicKind(e: unknown): FailureKind {
   if (e instanceof Error && e.name === 'NotModelledYet') return 'not modelled yet';
   if (e instanceof Error && e.name === 'KernelPanic') return 'panic';
+  if (e instanceof Error && e.name === 'FastpathMismatch') return 'fastpath';
   return 'exception';
 }
 

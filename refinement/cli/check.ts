@@ -13,6 +13,8 @@ import { FOCUS_EVENTS } from '../generators/arbitraries.js';
 import { SLICE_LABELS } from '../generators/action.js';
 import { reportHtml } from '../report/html.js';
 import { kernelNamed } from './kernels.js';
+import type { KernelUnderTest } from '../check/kernel-under-test.js';
+import { fastpathCountsOf, fastpathGaps } from '../check/fastpath-twin.js';
 import { coverageText, gapsText } from './text.js';
 
 /** Options of `sel4ts check` as commander parses them. */
@@ -77,8 +79,29 @@ export async function checkCommand(o: CheckCommandOptions): Promise<number> {
     await writeFile(file, reportHtml(report));
     if (o.json !== true) process.stderr.write(`report written to ${file}\n`);
   }
-  process.stdout.write(o.json === true ? `${JSON.stringify(jsonReport(report))}\n` : textReport(report, minCoverage));
-  return report.ok ? 0 : 1;
+  // Only a full-size, unfocused check can be expected to see every fallback reason.
+  const fp = fastpathSection(kernel, o.entry === undefined && runs >= DEFAULT_RUNS);
+  process.stdout.write(o.json === true ? `${JSON.stringify({ ...jsonReport(report), fastpath: fp.json })}\n` : `${textReport(report, minCoverage)}${fp.text}`);
+  return report.ok && fp.ok ? 0 : 1;
+}
+
+/**
+ * The fastpath part of the report: hits and fallbacks per check (for a kernel with a fastpath
+ * twin), and the gate: with `gate` set, both paths must have been taken and every fallback
+ * reason of both must have occurred (the check fails otherwise).
+ */
+export function fastpathSection(kernel: KernelUnderTest, gate: boolean): { json: unknown; text: string; ok: boolean } {
+  const counts = fastpathCountsOf(kernel);
+  if (counts === undefined) return { json: undefined, text: '', ok: true };
+  const gaps = fastpathGaps(counts);
+  const lines = ['', 'fastpath (path: hits; fallbacks by check, in seL4 order):'];
+  for (const [path, p] of Object.entries(counts)) {
+    lines.push(`  ${path.padEnd(12)}  hit ${p.hit}; ${Object.entries(p.fallback).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  }
+  lines.push(gaps.length === 0 ? 'fastpath gaps: none (every fallback reason and both paths exercised)'
+    : `fastpath gaps (never exercised${gate ? '; the check fails' : '; not gated below the default run count or with --entry'}):`);
+  for (const g of gaps) lines.push(`  ${g}`);
+  return { json: { ...counts, gaps }, text: `${lines.join('\n')}\n`, ok: !gate || gaps.length === 0 };
 }
 
 /** The `--json` object: exactly the fields the issue names. */

@@ -3,13 +3,16 @@
  *
  * @module
  */
-import { implKernel } from '../abstraction.js';
+import { implKernelWith } from '../abstraction.js';
+import { bootImpl } from '../../impl/boot.js';
+import { implKernelWithFastpathTwin } from '../check/fastpath-twin.js';
 import type { KernelUnderTest } from '../check/kernel-under-test.js';
 import { specAsKernel } from '../check/spec-kernel.js';
 
 /** Kernel names and what each is. */
 export const KERNELS: Readonly<Record<string, string>> = {
-  impl: 'the implementation kernel (impl/), abstracted from its memory',
+  impl: 'the implementation kernel (impl/), abstracted from its memory, with a fastpath-off twin compared word for word',
+  'impl-nofastpath': 'the implementation kernel with KernelFastpath off (no twin)',
   spec: 'a second spec instance (a check of the checker: it must never diverge)',
 };
 
@@ -17,7 +20,13 @@ export const KERNELS: Readonly<Record<string, string>> = {
 export function kernelNamed(name: string): KernelUnderTest {
   switch (name) {
     case 'impl':
-      return implKernel();
+      return implKernelWithFastpathTwin();
+    case 'impl-nofastpath':
+      return implKernelWith('impl-nofastpath', () => {
+        const k = bootImpl();
+        k.kernelFastpath = false;
+        return k;
+      });
     case 'spec':
       return specAsKernel();
     default:
