@@ -34,6 +34,7 @@ export function program(): Command {
     .option('--steps <n>', 'most kernel entries per trace', String(DEFAULT_STEPS))
     .option('--kernel <name>', 'the kernel held to the spec: impl, or spec (a self-check of the checker)', 'impl')
     .option('--min-coverage <n>', 'outcome count below which a coverage cell is a gap', String(DEFAULT_MIN_COVERAGE))
+    .option('--fastpath-gate', 'fail a full-size check when a fastpath fallback reason was never exercised')
     .action(async (opts: CheckCommandOptions) => {
       const { checkCommand } = await import('./check.js');
       exitWith(await checkCommand(opts));

@@ -143,7 +143,7 @@ const typed = (type: number, size: fc.Arbitrary<number>): fc.Arbitrary<{ type: n
 const typeAndSize = fc.oneof(
   { weight: 6, arbitrary: typed(OBJECT_TYPE_NUMBER.Endpoint, ignoredSize) },
   { weight: 4, arbitrary: typed(OBJECT_TYPE_NUMBER.Notification, ignoredSize) },
-  { weight: 7, arbitrary: typed(OBJECT_TYPE_NUMBER.CapTable, cnodeSize) },
+  { weight: 9, arbitrary: typed(OBJECT_TYPE_NUMBER.CapTable, cnodeSize) },
   { weight: 4, arbitrary: typed(OBJECT_TYPE_NUMBER.Untyped, untypedSize) },
   { weight: 5, arbitrary: typed(OBJECT_TYPE_NUMBER.TCB, ignoredSize) },
   { weight: 1, arbitrary: typed(OBJECT_TYPE_NUMBER.SmallPage, ignoredSize) },
@@ -273,7 +273,7 @@ export interface ActionWeights {
 
 /** The default mix. */
 export const DEFAULT_WEIGHTS: ActionWeights = {
-  cnode: 6.5, retype: 12, make: 12, raw: 2, interrupt: 2, plain: 2, fault: 12, tcb: 2.2, irq: 3, domain: 2, ipc: 30, userIRQ: 6, switch: 20, vm: 30, rendezvous: 40,
+  cnode: 6.5, retype: 12, make: 9, raw: 2, interrupt: 2, plain: 2, fault: 15, tcb: 3, irq: 5.5, domain: 5, ipc: 22, userIRQ: 14, switch: 15, vm: 52, rendezvous: 30,
 };
 
 /** Whether any IPC path is modelled (the IPC actions resolve to Yield where theirs is not). */
@@ -312,9 +312,9 @@ export function actionArb(weights: ActionWeights = DEFAULT_WEIGHTS): fc.Arbitrar
 
 // Configure, SetPriority and Resume bring threads to life, so they come more often.
 const TCB_WEIGHT: Record<(typeof TCB_LABELS)[number], number> = {
-  TCBReadRegisters: 1, TCBWriteRegisters: 1, TCBCopyRegisters: 1, TCBConfigure: 4, TCBSetPriority: 3, TCBSetMCPriority: 1.2,
-  TCBSetSchedParams: 1.2, TCBSetIPCBuffer: 1.2, TCBSetSpace: 1.2, TCBSuspend: 1, TCBResume: 4, TCBBindNotification: 2,
-  TCBUnbindNotification: 2, TCBSetTLSBase: 1, TCBSetFlags: 1,
+  TCBReadRegisters: 1.5, TCBWriteRegisters: 1.5, TCBCopyRegisters: 1, TCBConfigure: 3, TCBSetPriority: 2.5, TCBSetMCPriority: 1.4,
+  TCBSetSchedParams: 1.2, TCBSetIPCBuffer: 1.8, TCBSetSpace: 1.2, TCBSuspend: 1.4, TCBResume: 3, TCBBindNotification: 2,
+  TCBUnbindNotification: 2.5, TCBSetTLSBase: 1.4, TCBSetFlags: 1.4,
 };
 
 // Copy and Mint build the material the others act on, so they come more often; Revoke and
@@ -329,9 +329,9 @@ function labelWeight(label: CNodeLabel): number {
       return 2.6;
     case 'CNodeSaveCaller':
     case 'CNodeCancelBadgedSends':
-      return 1.2;
+      return 1.6;
     default:
-      return 1;
+      return 1.3;
   }
 }
 
@@ -340,7 +340,8 @@ function labelWeight(label: CNodeLabel): number {
  * that bring threads to life (make, configure, resume, raise to the root task's priority:
  * one step each), so that threads other than the root task act from early on, and a few
  * frame mappings (each makes its frame, and a page table for small pages, first), so that
- * the VM labels find mapped frames to act on.
+ * the VM labels find mapped frames to act on, sometimes an ASID pool, spare page tables and a user line that signals a notification; and in some traces a run of timer ticks (more
+ * than a time slice), which random interrupts almost never line up on one thread.
  */
 export function traceOf(action: fc.Arbitrary<Action>, maxSteps: number, setup: boolean): fc.Arbitrary<Action[]> {
   const body = fc.array(action, { minLength: 1, maxLength: maxSteps, size: 'max' });
@@ -351,7 +352,23 @@ export function traceOf(action: fc.Arbitrary<Action>, maxSteps: number, setup: b
   // Frames mapped in the root task's address space (each Map makes its frame or page table first).
   const mapped = vmAction('ARMPageMap').map((a): Action => ({ ...a, syscall: 'SysCall', cap: 'good', pd: 'root', vaddr: 'arena', shortBy: 0, noExtraCaps: false }));
   const vm = isModelled('ARMPageMap') ? weighted<Action[]>([1, fc.constant([])], [2, fc.array(mapped, { minLength: 2, maxLength: Math.min(6, most) })]) : fc.constant([]);
-  return fc.tuple(threads, vm, body).map(([a, m, b]) => [...a, ...m, ...b].slice(0, maxSteps));
+  // An ASID pool (the first MakePool makes 4 KiB untypeds, the second a pool from one): address
+  // spaces other than the root task's need one, and single MakePool draws rarely meet a spare untyped.
+  const makePool = vmAction('ARMASIDControlMakePool').map((a): Action => ({ ...a, syscall: 'SysCall', cap: 'good', range: 'ok', shortBy: 0, noExtraCaps: false }));
+  const pool = isModelled('ARMASIDControlMakePool') ? weighted<Action[]>([2, fc.constant([])], [1, fc.tuple(makePool, makePool)]) : fc.constant([]);
+  // Page tables not mapped yet (the first PageTable_Map without one makes a few), for the Map draws to come.
+  const tables = vmAction('ARMPageTableMap').map((a): Action => ({ ...a, syscall: 'SysCall', cap: 'good', shortBy: 0, noExtraCaps: false }));
+  const spareTables = isModelled('ARMPageTableMap') ? weighted<Action[]>([2, fc.constant([])], [1, tables.map((a) => [a])]) : fc.constant([]);
+  // A line handed to user level with a notification to signal (issue, make a notification, set it).
+  const line = k.map((n): Action => ({ t: 'UserIRQ', k: n * 4 + 1 }));
+  const lines = weighted<Action[]>([2, fc.constant([])], [1, fc.array(line, { minLength: 3, maxLength: 3 })]);
+  // Now and then a run of timer ticks somewhere in the body: one thread's time slice runs out.
+  const tick: Action = { t: 'Interrupt', line: TIMER_IRQ };
+  const ticks = weighted<Action[]>([3, fc.constant([])], [1, fc.integer({ min: 5, max: 7 }).map((n) => Array.from({ length: n }, () => tick))]);
+  return fc.tuple(threads, vm, pool, spareTables, lines, body, ticks, fc.nat()).map(([a, m, p, pt, l, b, t, at]) => {
+    const i = at % (b.length + 1);
+    return [...a, ...m, ...p, ...pt, ...l, ...b.slice(0, i), ...t, ...b.slice(i)].slice(0, maxSteps);
+  });
 }
 
 /** Entry names `--entry` accepts besides the labels. */

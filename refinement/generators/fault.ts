@@ -18,7 +18,7 @@ export const faultAction: fc.Arbitrary<FaultAction> = fc.record({
   t: fc.constant('Fault' as const),
   what: weighted<FaultAction['what']>(
     [6, fc.constant('UnknownSyscall')], [4, fc.constant('UserLevelFault')], [4, fc.constant('VMFaultData')], [4, fc.constant('VMFaultInstruction')],
-    [4, fc.constantFrom('SysRecv' as const, 'SysNBRecv' as const, 'SysReplyRecv' as const)], [3, fc.constantFrom('SysCall' as const, 'SysSend' as const)],
+    [6, fc.constantFrom('SysRecv' as const, 'SysNBRecv' as const, 'SysReplyRecv' as const)], [6, fc.constantFrom('SysCall' as const, 'SysSend' as const)],
   ),
   word,
   word2: word,

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { EPIT1, EPIT2, GPT, UART1, UART2 } from '../../hardware/board.js';
 import { IRQ_LABELS, type MessageWord, type ObjectAction, type UserIRQAction } from './action.js';
-import { capChoice, depthWord, kArb, objectAction, TIMER_IRQ, weighted, word } from './choices.js';
+import { capChoice, kArb, objectAction, TIMER_IRQ, weighted, word } from './choices.js';
 
 /** An IRQ label. */
 export type IRQLabel = (typeof IRQ_LABELS)[number];
@@ -20,11 +20,14 @@ export const USER_LINES: readonly number[] = [UART1.irq, UART2.irq, GPT.irq, EPI
 /** An interrupt line word for IRQControl_Get. */
 const line = weighted<number>(
   [6, fc.constantFrom(...USER_LINES)], [3, fc.integer({ min: 32, max: 159 })], [1, fc.nat({ max: 31 })], [1, fc.constant(TIMER_IRQ)],
-  [1, fc.constantFrom(160, 255, 1023, 0xffffffff)],
+  [2, fc.constantFrom(160, 255, 1023, 0xffffffff)],
 );
 
 /** The destination slot of a new handler or SGI cap: mostly empty, sometimes full (`DeleteFirst`). */
-const destIndex = weighted<MessageWord>([10, capChoice([1, 'empty'])], [2, capChoice([1, 'any'])]);
+const destIndex = weighted<MessageWord>([10, capChoice([1, 'empty'])], [3, capChoice([1, 'any'])]);
+
+/** The destination depth: mostly 32, more often a near miss (`RangeError`, `FailedLookup`) than for other labels. */
+const destDepth = weighted<number>([6, fc.constant(32)], [1, fc.constantFrom(0, 31, 33, 12, 64)]);
 
 /** The destination root: mostly the root CNode. */
 const destRoot = capChoice([12, 'root-cnode'], [2, 'cnode'], [2, 'endpoint']);
@@ -42,13 +45,13 @@ const words = (...parts: fc.Arbitrary<MessageWord>[]): fc.Arbitrary<readonly Mes
 export function irqAction(label: IRQLabel): fc.Arbitrary<ObjectAction> {
   switch (label) {
     case 'IRQIssueIRQHandler':
-      return objectAction(label, control, words(line, destIndex, depthWord), fc.tuple(destRoot));
+      return objectAction(label, control, words(line, destIndex, destDepth), fc.tuple(destRoot));
     case 'ARMIRQIssueIRQHandlerTrigger':
-      return objectAction(label, control, words(line, weighted<number>([3, fc.constantFrom(0, 1)], [1, word]), destIndex, depthWord), fc.tuple(destRoot));
+      return objectAction(label, control, words(line, weighted<number>([3, fc.constantFrom(0, 1)], [1, word]), destIndex, destDepth), fc.tuple(destRoot));
     case 'ARMIRQIssueSGISignal':
       return objectAction(
         label, control,
-        words(weighted<number>([8, fc.nat({ max: 15 })], [1, fc.constantFrom(16, 159, 0xffffffff)]), weighted<number>([6, fc.constant(0)], [2, fc.nat({ max: 8 })], [1, word]), destIndex, depthWord),
+        words(weighted<number>([8, fc.nat({ max: 15 })], [1, fc.constantFrom(16, 159, 0xffffffff)]), weighted<number>([6, fc.constant(0)], [2, fc.nat({ max: 8 })], [1, word]), destIndex, destDepth),
         fc.tuple(destRoot),
       );
     case 'IRQAckIRQ':

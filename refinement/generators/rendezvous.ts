@@ -115,7 +115,7 @@ function queuedBadges(s: KernelState, ptr: number): number[] {
 
 // ---- the patterns ----
 
-function ipc(syscall: 'SysSend' | 'SysCall' | 'SysRecv' | 'SysReply' | 'SysReplyRecv', cptr: number, m: Message): ResolvedAction {
+function ipc(syscall: 'SysSend' | 'SysNBSend' | 'SysCall' | 'SysRecv' | 'SysReply' | 'SysReplyRecv', cptr: number, m: Message): ResolvedAction {
   const w = messageWrites(syscall, cptr, m);
   return { event: { kind: 'Syscall', syscall }, registers: w.registers, ipcWords: w.ipcWords, pendingIRQ: null, text: '' };
 }
@@ -130,11 +130,25 @@ function words(a: RendezvousAction): string {
   return `label=${hex(a.label)}, mrs=[${a.mrs.map(hex).join(' ')}]`;
 }
 
-/** Reply to a waiting caller: Reply, or ReplyRecv on an endpoint with senders queued (or any, when blocking leaves others to run). */
+/**
+ * Reply to a waiting caller: through a reply cap saved in the root CNode (Send, NBSend or
+ * Call on it); else, from the thread called, save the reply cap (SaveCaller, now and then),
+ * Reply, or ReplyRecv on an endpoint with senders queued (or any, when blocking leaves others to run).
+ */
 function reply(s: KernelState, v: CSpaceView, a: RendezvousAction): ResolvedAction | undefined {
+  const m = { label: a.label, mrs: a.mrs, caps: [] };
+  const saved = kth(rootSlotsWhere(v, (c) => c.kind === 'ReplyCap' && !c.isMaster && tcbAt(s, c.tcb)?.state.kind === 'BlockedOnReply'), a.k);
+  if (saved !== undefined) {
+    const syscall = (['SysSend', 'SysCall', 'SysNBSend'] as const)[a.k % 3]!;
+    return { ...ipc(syscall, saved, m), text: `${syscall.slice(3)}(reply@${hex(saved)}, ${words(a)}) (a saved reply cap)` };
+  }
   const caller = waitingCaller(s);
   if (caller === undefined) return undefined;
-  const m = { label: a.label, mrs: a.mrs, caps: [] };
+  if ([1, 5, 6].includes(a.k % 8)) {
+    const dest = kthEmpty(v.root!, a.k);
+    return invoke('SysCall', 2, { label: 'CNodeSaveCaller', mrs: [dest, 32], caps: [] }, 0, false, null,
+      `CNodeSaveCaller(root, ${hex(dest)}/32) (to reply later, tcb ${hex(caller)} waits)`);
+  }
   const senders = endpointSlots(v, (c) => c.rights.read && endpoint(s, c.ptr)?.state.kind === 'SendEP');
   // Once replied to, the caller is ready (unless a non-zero label ends a faulted caller): the
   // current thread may wait for the next request.
@@ -162,7 +176,10 @@ function call(s: KernelState, v: CSpaceView, a: RendezvousAction): ResolvedActio
 }
 
 // Cap faults and prefetch aborts, whose messages random faults rarely deliver, come most often.
-const FAULTS: readonly FaultAction['what'][] = ['SysRecv', 'VMFaultInstruction', 'VMFaultData', 'VMFaultInstruction', 'SysRecv', 'UnknownSyscall', 'VMFaultInstruction', 'UserLevelFault'];
+const FAULTS: readonly FaultAction['what'][] = [
+  'SysRecv', 'VMFaultInstruction', 'VMFaultData', 'SysCall', 'VMFaultInstruction', 'SysReplyRecv', 'UnknownSyscall', 'SysSend',
+  'VMFaultInstruction', 'UserLevelFault', 'SysNBRecv',
+];
 
 /**
  * A thread other than the root task, with a fault handler, faults on purpose (`completing`:

@@ -12,11 +12,11 @@ import type { Cap } from '../../spec/state/cap.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
 import { DOMAIN_LABELS, IRQ_LABELS, isModelled, TCB_LABELS, type ObjectAction, type ObjectLabel } from './action.js';
 import { capName, chooseCap } from './cap-choice.js';
-import { kthEmpty, type CSpaceView } from './cspace.js';
+import { kth, kthEmpty, rootSlotsWhere, type CSpaceView } from './cspace.js';
 import { USER_LINES } from './irq.js';
 import { hex, invoke, type ResolvedAction } from './message.js';
 import { makeObject } from './resolve.js';
-import { tcbAt } from './threads.js';
+import { issuedLines, signalsNotification, tcbAt } from './threads.js';
 
 /** Names of the message words and extra caps of each label, in libsel4's order. */
 const ARGS: Record<ObjectLabel, readonly [readonly string[], readonly string[]]> = {
@@ -138,6 +138,19 @@ export function setHandlerFirst(s: KernelState, v: CSpaceView, k: number): Resol
     shortBy: 0, noExtraCaps: false, pendingIRQ: null,
   });
   return { ...r, text: `${r.text} (no line signals yet)` };
+}
+
+/**
+ * IRQHandler_Ack of a line that would signal its notification but is masked (an interrupt on
+ * it was delivered and not acknowledged yet), through a handler cap in the root CNode: what an
+ * interrupt on a user line resolves to while no line would signal; undefined if there is none.
+ */
+export function ackFirst(s: KernelState, v: CSpaceView, k: number): ResolvedAction | undefined {
+  const masked = issuedLines(s).filter((irq) => s.machine.irqMasks[irq] === true && signalsNotification(s, irq));
+  const handlers = rootSlotsWhere(v, (c) => c.kind === 'IRQHandlerCap' && masked.includes(c.irq));
+  const cptr = kth(handlers, k);
+  if (cptr === undefined) return undefined;
+  return invoke('SysCall', cptr, { label: 'IRQAckIRQ', mrs: [], caps: [] }, 0, false, null, `IRQAckIRQ(irq@${hex(cptr)}) (its line is masked)`);
 }
 
 function isBound(s: KernelState, c: Cap): boolean {

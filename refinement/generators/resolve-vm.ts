@@ -171,7 +171,8 @@ function pageMap(s: KernelState, v: CSpaceView, a: VMAction): ResolvedAction {
     vaddr = a.vaddr === 'arena' || a.vaddr === 'taken' ? m.vaddr : frameVAddr(v, a, PAGE_BITS_FOR_SIZE[frame.cap.size], m.asid);
   } else {
     frame = kth(slots(v, 'FrameCap', (c) => RAM_FRAME(c) && c.mapping === null && c.size === size), a.k);
-    if (frame === undefined) return makeObject(s, v, FRAME_TYPE[a.size % 4]!, a.k);
+    // Two at once (but one supersection): a spare for the next Map of this size.
+    if (frame === undefined) return makeObject(s, v, FRAME_TYPE[a.size % 4]!, a.k, 0, bits >= 24 ? 1 : 2);
     const asid = asidOf(pd.cap);
     vaddr = frameVAddr(v, a, bits, asid);
     // Small and large pages need a page table: map one there first (mostly).
@@ -219,7 +220,8 @@ function pageTableMap(s: KernelState, v: CSpaceView, a: VMAction, pdGiven?: Slot
   const pd = pdGiven ?? chosenPD(s, v, a);
   if (isResolved(pd)) return pd;
   const table = kth(slots(v, 'PageTableCap', (c) => (c.mapping !== null) === (a.cap === 'near')), a.k);
-  if (table === undefined) return makeObject(s, v, OBJECT_TYPE_NUMBER.PageTable, a.k);
+  // A few at once: the small pages mapped meanwhile take one each.
+  if (table === undefined) return makeObject(s, v, OBJECT_TYPE_NUMBER.PageTable, a.k, 0, 3);
   const asid = asidOf(pd.cap);
   let vaddr: number;
   if (at !== undefined) vaddr = at;
@@ -260,7 +262,10 @@ function pageTableUnmap(s: KernelState, v: CSpaceView, a: VMAction): ResolvedAct
 // ---- page directories ----
 
 function pdFlush(s: KernelState, v: CSpaceView, a: VMAction): ResolvedAction {
-  const pd = a.cap === 'near' ? chosenPD(s, v, { ...a, pd: 'unassigned' }) : chosenPD(s, v, a.pd === 'unassigned' || a.pd === 'foreign' ? { ...a, pd: 'root' } : a);
+  // Another address space only when one exists: making one takes several steps, and a flush few draws.
+  const rootPD = v.root!.slots.get(3);
+  const other = a.pd === 'other' && slots(v, 'PageDirectoryCap', (c) => c.asid !== null && (rootPD?.kind !== 'PageDirectoryCap' || c.ptr !== rootPD.ptr)).length > 0;
+  const pd = a.cap === 'near' ? chosenPD(s, v, { ...a, pd: 'unassigned' }) : chosenPD(s, v, other ? a : { ...a, pd: 'root' });
   if (isResolved(pd)) return pd;
   const asid = asidOf(pd.cap);
   const frame = kth(slots(v, 'FrameCap', (c) => c.mapping !== null && c.mapping.asid === asid), a.k);
@@ -283,10 +288,13 @@ function makePool(s: KernelState, v: CSpaceView, a: VMAction): ResolvedAction {
   const children = (cptr: number): number => childCount(s, v, cptr);
   let u: Slot<CapOf<'UntypedCap'>> | undefined;
   if (a.cap === 'near') {
-    u = kth(untypeds.filter((x) => x.cap.sizeBits !== 12 || children(x.cptr) > 0), a.k);
+    // Of 4 KiB with children (`RevokeFirst`), or of another size (`InvalidCapability`).
+    const parents = untypeds.filter((x) => x.cap.sizeBits === 12 && children(x.cptr) > 0);
+    u = (a.k % 2 === 0 ? kth(parents, a.k) : undefined) ?? kth(untypeds.filter((x) => x.cap.sizeBits !== 12 || children(x.cptr) > 0), a.k);
   } else {
     u = kth(untypeds.filter((x) => x.cap.sizeBits === 12 && children(x.cptr) === 0), a.k);
-    if (u === undefined) return makeObject(s, v, OBJECT_TYPE_NUMBER.Untyped, a.k, 12);
+    // Several at once: the other retypes soon take a spare 4 KiB untyped for small objects.
+    if (u === undefined) return makeObject(s, v, OBJECT_TYPE_NUMBER.Untyped, a.k, 12, 4);
   }
   const untyped = u?.cptr ?? kthEmpty(v.root!, a.k);
   let dest = kthEmpty(v.root!, a.k >>> 3);
@@ -294,7 +302,8 @@ function makePool(s: KernelState, v: CSpaceView, a: VMAction): ResolvedAction {
   if (a.range === 'reversed') dest = kth(v.live, a.k) ?? dest;
   else if (a.range === 'beyond') depth = [0, 33, 64][a.k % 3]!;
   const cptr = invokedOr(v, a, control);
-  return send(a, cptr, [dest, depth], [untyped, 2],
+  // Also reached from other labels that need a pool first: sent as MakePool whatever `a` names.
+  return send({ ...a, label: 'ARMASIDControlMakePool' }, cptr, [dest, depth], [untyped, 2],
     `ARMASIDControlMakePool(${name('asidctl', cptr)}, untyped=${name('untyped', untyped)}, root=root, index=${hex(dest)}, depth=${depth})`);
 }
 

@@ -19,7 +19,7 @@ import {
 import { hex, IPC_CAP, IPC_MR, invoke, prefix, type Message, type ResolvedAction } from './message.js';
 import { fault, idleInterrupt, interrupt, plain, userIRQ } from './resolve-event.js';
 import { resolveIPCAction } from './resolve-ipc.js';
-import { invocationModelled, resolveObjectAction, setHandlerFirst } from './resolve-object.js';
+import { ackFirst, invocationModelled, resolveObjectAction, setHandlerFirst } from './resolve-object.js';
 import { signallingLines } from './threads.js';
 import { isModelled } from './action.js';
 import { resolveSwitch } from './switch.js';
@@ -42,7 +42,8 @@ export function resolveAction(s: KernelState, a: Action): ResolvedAction {
   if (a.t === 'Interrupt') return interrupt(a.line, '');
   if (a.t === 'UserIRQ') {
     const named = v.root !== undefined && v.rootCap !== undefined && exactDepth(v.rootCap) === 32;
-    return named && a.k % 4 !== 0 && signallingLines(s).length === 0 && isModelled('IRQSetIRQHandler') ? setHandlerFirst(s, v, a.k) : userIRQ(s, a.k);
+    if (!named || a.k % 4 === 0 || signallingLines(s).length > 0 || !isModelled('IRQSetIRQHandler')) return userIRQ(s, a.k);
+    return ackFirst(s, v, a.k) ?? setHandlerFirst(s, v, a.k);
   }
   if (v.root === undefined || v.rootCap === undefined || exactDepth(v.rootCap) !== 32) {
     // A thread whose CSpace the choices cannot name runs no useful code: it faults (as a
@@ -273,13 +274,13 @@ function rootText(n: NodeRef): string {
 }
 
 /**
- * A Retype making one object of `type` (of `sizeBits`, for untypeds) from a RAM untyped
- * ready for it, into the k-th empty root slot: what an action resolves to when the object it would act on does not exist yet.
+ * A Retype making `count` objects of `type` (of `sizeBits`, for untypeds) from a RAM untyped
+ * ready for it, into the k-th empty run of root slots: what an action resolves to when the object it would act on does not exist yet.
  */
-export function makeObject(s: KernelState, v: CSpaceView, type: number, k: number, sizeBits = 0): ResolvedAction {
+export function makeObject(s: KernelState, v: CSpaceView, type: number, k: number, sizeBits = 0, count = 1): ResolvedAction {
   const r = retype(s, v, {
     t: 'Retype', syscall: 'SysCall', untyped: { how: 'ready', k }, type, sizeBits, root: { how: 'root' }, node: { how: 'self' },
-    offset: { how: 'empty', k }, count: 1, shortBy: 0, noExtraCaps: false, pendingIRQ: null,
+    offset: { how: 'empty', k }, count, shortBy: 0, noExtraCaps: false, pendingIRQ: null,
   });
   return { ...r, text: `${r.text} (none to act on yet)` };
 }
@@ -342,7 +343,10 @@ function readyUntypeds(s: KernelState, v: CSpaceView, a: RetypeAction): number[]
     const align = 2 ** objectBits(a.type >>> 0, a.sizeBits >>> 0);
     return 2 ** c.sizeBits - Math.ceil(c.freeIndex / align) * align >= need;
   });
-  const fresh = fits.filter((i) => !used.includes(i));
+  // Fresh 4 KiB untypeds are kept for ASIDControl_MakePool while others fit.
+  const unused = fits.filter((i) => !used.includes(i));
+  const kept = unused.filter((i) => size(i) !== 12);
+  const fresh = kept.length > 0 ? kept : unused;
   return room.length > 0 ? room : [...(fresh.length > 0 ? fresh : fits)].sort((x, y) => size(x) - size(y)).slice(0, 3);
 }
 

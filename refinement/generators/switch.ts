@@ -68,10 +68,21 @@ function pendingCaller(s: KernelState): boolean {
   return caller?.kind === 'ReplyCap' && !caller.isMaster && tcbAt(s, caller.tcb)?.state.kind === 'BlockedOnReply';
 }
 
-// Reply with label 0 (a faulted thread restarts), k % 3 words.
-function reply(s: KernelState, _v: CSpaceView, k: number): ResolvedAction | undefined {
-  if (!pendingCaller(s)) return undefined;
+// Reply with label 0 (a faulted thread restarts), k % 3 words: through a reply cap saved in
+// the root CNode when there is one (Send, NBSend or Call on it), else to the caller; now and
+// then the caller's reply cap is saved first, to be replied through later.
+function reply(s: KernelState, v: CSpaceView, k: number): ResolvedAction | undefined {
   const mrs = [k, k >>> 8].slice(0, k % 3);
+  const saved = kth(rootSlotsWhere(v, (c) => c.kind === 'ReplyCap' && !c.isMaster && tcbAt(s, c.tcb)?.state.kind === 'BlockedOnReply'), k);
+  if (saved !== undefined) {
+    const syscall = (['SysSend', 'SysCall', 'SysNBSend'] as const)[k % 3]!;
+    return { event: { kind: 'Syscall', syscall }, ...messageWrites(syscall, saved, { label: 0, mrs, caps: [] }), pendingIRQ: null, text: `${syscall.slice(3)}(reply@${hex(saved)}) (serving, a saved reply cap)` };
+  }
+  if (!pendingCaller(s)) return undefined;
+  if (k % 4 === 3) {
+    const dest = kthEmpty(v.root!, k);
+    return invoke('SysCall', 2, { label: 'CNodeSaveCaller', mrs: [dest, 32], caps: [] }, 0, false, null, `CNodeSaveCaller(root, ${hex(dest)}/32) (serving later)`);
+  }
   const w = messageWrites('SysReply', 0, { label: 0, mrs, caps: [] });
   return { event: { kind: 'Syscall', syscall: 'SysReply' }, ...w, pendingIRQ: null, text: `Reply(label=0x0, mrs=[${mrs.map(hex).join(' ')}]) (serving)` };
 }

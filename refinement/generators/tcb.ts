@@ -105,7 +105,8 @@ export function tcbAction(label: TCBLabel): fc.Arbitrary<ObjectAction> {
     case 'TCBResume':
       return objectAction(label, capChoice([10, 'inactive-tcb'], [4, 'child-tcb'], [1, 'self-tcb'], [1, 'empty'], [1, 'cnode']), none, none);
     case 'TCBBindNotification':
-      return objectAction(label, capChoice([6, 'child-tcb'], [3, 'self-tcb'], [1, 'other-tcb'], [1, 'empty']), none,
+      // A thread bound already (bound first when there is none) must be refused: `IllegalOperation`.
+      return objectAction(label, capChoice([6, 'child-tcb'], [3, 'self-tcb'], [5, 'bound-tcb'], [1, 'other-tcb'], [1, 'empty']), none,
         tuple(capChoice([8, 'bindable'], [3, 'notification'], [1, 'endpoint'], [1, 'empty'])));
     case 'TCBUnbindNotification':
       return objectAction(label, capChoice([8, 'bound-tcb'], [3, 'child-tcb'], [2, 'self-tcb'], [1, 'empty'], [1, 'cnode']), none, none);

@@ -18,7 +18,7 @@ const rights = weighted<number>([4, fc.constantFrom(0xf, 0x3, 0x2, 0x1, 0x0, 0xb
 const attr = weighted<number>([6, fc.nat({ max: 7 })], [1, word]);
 
 // Labels with arguments are sent short now and then; without, never.
-const short = weighted([9, fc.constant(0)], [1, fc.integer({ min: 1, max: 3 })]);
+const short = weighted([5, fc.constant(0)], [1, fc.integer({ min: 1, max: 3 })]);
 
 /** The arbitrary of one VM label's invocations. */
 export function vmAction(label: VMLabel): fc.Arbitrary<VMAction> {
@@ -26,7 +26,7 @@ export function vmAction(label: VMLabel): fc.Arbitrary<VMAction> {
     t: fc.constant('VM' as const),
     syscall: invokeSyscall,
     label: fc.constant(label),
-    cap: weighted<VMAction['cap']>([12, fc.constant('good')], [4, fc.constant('near')], [2, fc.constant('empty')], [2, fc.constant('foreign')]),
+    cap: weighted<VMAction['cap']>([9, fc.constant('good')], [4, fc.constant('near')], [3, fc.constant('empty')], [3, fc.constant('foreign')]),
     size: weighted<number>([6, fc.constant(0)], [3, fc.constant(1)], [3, fc.constant(2)], [2, fc.constant(3)]),
     pd: weighted<VMAction['pd']>([8, fc.constant('root')], [6, fc.constant('other')], [1, fc.constant('unassigned')], [1, fc.constant('foreign')]),
     vaddr: weighted<VMAction['vaddr']>([14, fc.constant('arena')], [2, fc.constant('misaligned')], [2, fc.constant('kernel')], [3, fc.constant('taken')], [1, fc.constant('raw')]),
@@ -44,7 +44,7 @@ export function vmAction(label: VMLabel): fc.Arbitrary<VMAction> {
 const VM_WEIGHT: Record<VMLabel, number> = {
   ARMPDClean_Data: 1, ARMPDInvalidate_Data: 1, ARMPDCleanInvalidate_Data: 1, ARMPDUnify_Instruction: 1,
   ARMPageTableMap: 1.6, ARMPageTableUnmap: 1.2,
-  ARMPageMap: 3, ARMPageUnmap: 1.2, ARMPageClean_Data: 1, ARMPageInvalidate_Data: 1, ARMPageCleanInvalidate_Data: 1,
+  ARMPageMap: 2.4, ARMPageUnmap: 1.2, ARMPageClean_Data: 1, ARMPageInvalidate_Data: 1, ARMPageCleanInvalidate_Data: 1,
   ARMPageUnify_Instruction: 1, ARMPageGetAddress: 0.8,
   ARMASIDControlMakePool: 1.2, ARMASIDPoolAssign: 1.2,
 };

@@ -69,6 +69,21 @@ describe('rendezvous', () => {
     expect(tcb(r.s, child).state.kind).toBe('Running');
   });
 
+  it('saves the caller\'s reply cap and replies through it later', () => {
+    let { s, child } = twoThreads();
+    s = step(s, rdv('await')).s;
+    s = step(s, rdv('call', 2)).s;
+    expect(waitingCaller(s)).toBe(child);
+    let r = step(s, rdv('reply', 5));
+    expect(r.text).toMatch(/^CNodeSaveCaller\(root, 0x[0-9a-f]+\/32\)/);
+    s = r.s;
+    expect(waitingCaller(s)).toBeUndefined();
+    expect(tcb(s, child).state.kind).toBe('BlockedOnReply');
+    r = step(s, rdv('reply', 1));
+    expect(r.text).toMatch(/^Call\(reply@0x[0-9a-f]+, .*\(a saved reply cap\)$/);
+    expect(tcb(r.s, child).state.kind).toBe('Running');
+  });
+
   it('serves a thread queued to send, and cancels the sends of one badge only', () => {
     let { s, child } = twoThreads();
     s = step(s, { t: 'Plain', syscall: 'SysYield' }).s;
