@@ -351,7 +351,7 @@ export function traceOf(action: fc.Arbitrary<Action>, maxSteps: number, setup: b
   const threads = weighted<Action[]>([1, fc.constant([])], [4, fc.array(bringUp, { minLength: Math.min(4, most), maxLength: most })]);
   // Frames mapped in the root task's address space (each Map makes its frame or page table first).
   const mapped = vmAction('ARMPageMap').map((a): Action => ({ ...a, syscall: 'SysCall', cap: 'good', pd: 'root', vaddr: 'arena', shortBy: 0, noExtraCaps: false }));
-  const vm = isModelled('ARMPageMap') ? weighted<Action[]>([1, fc.constant([])], [2, fc.array(mapped, { minLength: 2, maxLength: Math.min(6, most) })]) : fc.constant([]);
+  const vm = isModelled('ARMPageMap') ? weighted<Action[]>([1, fc.constant([])], [2, fc.array(mapped, { minLength: Math.min(2, most), maxLength: Math.min(6, most) })]) : fc.constant([]);
   // An ASID pool (the first MakePool makes 4 KiB untypeds, the second a pool from one): address
   // spaces other than the root task's need one, and single MakePool draws rarely meet a spare untyped.
   const makePool = vmAction('ARMASIDControlMakePool').map((a): Action => ({ ...a, syscall: 'SysCall', cap: 'good', range: 'ok', shortBy: 0, noExtraCaps: false }));
