@@ -12,9 +12,10 @@ import { hardwareSuite } from './hardware.js';
 import { ipcSuite } from './ipc.js';
 import { ipcComparison } from './ipc-sel4.js';
 import { kernelSuite } from './kernel.js';
+import { vspaceSuite } from './vspace.js';
 
 /** Every suite `sel4ts bench` runs, in order. Kernel suites join this list as they land. */
-export const SUITES: readonly BenchSuite[] = [hardwareSuite, kernelSuite, ipcSuite];
+export const SUITES: readonly BenchSuite[] = [hardwareSuite, kernelSuite, ipcSuite, vspaceSuite];
 
 /** Where the last run's JSON goes (the repository's `bench-results/`, git-ignored). */
 export const RESULTS_DIR = fileURLToPath(new URL('../../bench-results/', import.meta.url));
