@@ -4,22 +4,15 @@
 import { describe, expect, test } from 'vitest';
 import { INITIAL_CAP } from '../../abi/bootinfo.js';
 import { LABEL } from '../../abi/labels.js';
-import type { UserCode } from '../../hardware/user.js';
 import { infoLabel, infoLength, messageInfo } from '../../refinement/user/libsel4.js';
 import {
-  ALL_RIGHTS_WORD, cnodeMint, invoke, tcbReadRegisters, tcbResume, tcbSetPriority, tcbSuspend, tcbWriteRegisters,
+  invoke, tcbReadRegisters, tcbResume, tcbSetPriority, tcbSuspend, tcbWriteRegisters,
 } from '../../refinement/user/libsel4-invocations.js';
-import { ROOT_DEPTH, type RootTask } from '../../refinement/user/root-task.js';
-import { Logs, rootProgram, runOnBoth } from './harness.js';
+import { ROOT_DEPTH } from '../../refinement/user/root-task.js';
+import { Logs, mint, rootProgram, runOnBoth } from './harness.js';
 
 const CNODE = INITIAL_CAP.CapInitThreadCNode;
 
-function* mint(root: RootTask, src: number, badge: number): UserCode<number> {
-  const slot = root.allocSlot();
-  const err = yield* cnodeMint(root.sel4, CNODE, slot, ROOT_DEPTH, CNODE, src, ROOT_DEPTH, ALL_RIGHTS_WORD, badge);
-  if (err !== 0) throw new Error(`Mint failed: ${err}`);
-  return slot;
-}
 
 describe('edge paths on both kernels', () => {
   test('timer ticks share the CPU between two busy threads of equal priority, a time slice (5 ticks) each', () => {

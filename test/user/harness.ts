@@ -3,7 +3,9 @@
 import { expect } from 'vitest';
 import type { RunOptions, RunResult } from '../../hardware/machine.js';
 import type { UserCode, UserProgram } from '../../hardware/user.js';
-import { RootTask } from '../../refinement/user/root-task.js';
+import { ALL_RIGHTS_WORD, cnodeMint } from '../../refinement/user/libsel4-invocations.js';
+import { ROOT_DEPTH, RootTask } from '../../refinement/user/root-task.js';
+import { INITIAL_CAP } from '../../abi/bootinfo.js';
 import { bootSystem, type KernelKind, type SystemOptions, type UserSystem } from '../../refinement/user/system.js';
 
 /** A finished run on one kernel. */
@@ -54,4 +56,13 @@ export class Logs {
     expect(this.byKind['impl']).toEqual(this.byKind['spec']);
     return this.byKind['spec'] ?? [];
   }
+}
+
+/** Mints a copy of the root CNode's cap at `src` into a fresh slot, with a badge and rights. */
+export function* mint(root: RootTask, src: number, badge: number, rights = ALL_RIGHTS_WORD): UserCode<number> {
+  const cnode = INITIAL_CAP.CapInitThreadCNode;
+  const slot = root.allocSlot();
+  const err = yield* cnodeMint(root.sel4, cnode, slot, ROOT_DEPTH, cnode, src, ROOT_DEPTH, rights, badge);
+  if (err !== 0) throw new Error(`Mint failed: ${err}`);
+  return slot;
 }

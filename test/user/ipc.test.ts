@@ -3,19 +3,12 @@
 import { describe, expect, test } from 'vitest';
 import { INITIAL_CAP } from '../../abi/bootinfo.js';
 import { infoCapsUnwrapped, infoExtraCaps, infoLabel, infoLength, messageInfo } from '../../refinement/user/libsel4.js';
-import { ALL_RIGHTS_WORD, capRights, cnodeMint } from '../../refinement/user/libsel4-invocations.js';
-import { ROOT_DEPTH, type RootTask } from '../../refinement/user/root-task.js';
-import type { UserCode } from '../../hardware/user.js';
-import { Logs, rootProgram, runOnBoth } from './harness.js';
+import { capRights } from '../../refinement/user/libsel4-invocations.js';
+import { ROOT_DEPTH } from '../../refinement/user/root-task.js';
+import { Logs, mint, rootProgram, runOnBoth } from './harness.js';
 
 const CNODE = INITIAL_CAP.CapInitThreadCNode;
 
-function* mint(root: RootTask, src: number, rights: number, badge: number): UserCode<number> {
-  const slot = root.allocSlot();
-  const err = yield* cnodeMint(root.sel4, CNODE, slot, ROOT_DEPTH, CNODE, src, ROOT_DEPTH, rights, badge);
-  if (err !== 0) throw new Error(`Mint failed: ${err}`);
-  return slot;
-}
 
 describe('IPC behaviours on both kernels', () => {
   test('a Call to a lower-priority server: a ready thread between the two priorities runs first', () => {
@@ -51,7 +44,7 @@ describe('IPC behaviours on both kernels', () => {
     runOnBoth((sys) => rootProgram(sys, function* (root) {
       const log = logs.of(sys);
       const ep = yield* root.create('Endpoint');
-      const badged = yield* mint(root, ep.slot, ALL_RIGHTS_WORD, 0x77);
+      const badged = yield* mint(root, ep.slot, 0x77);
       yield* root.sel4.nbSend(badged, messageInfo(5, 0, 0, 2), [1, 2]);
       log.push('nbsend returned');
       const m = yield* root.sel4.nbRecv(ep.slot);
@@ -66,7 +59,7 @@ describe('IPC behaviours on both kernels', () => {
     runOnBoth((sys) => rootProgram(sys, function* (root) {
       const log = logs.of(sys);
       const ep = yield* root.create('Endpoint');
-      const badged = yield* mint(root, ep.slot, ALL_RIGHTS_WORD, 0x123);
+      const badged = yield* mint(root, ep.slot, 0x123);
       yield* root.spawn(function* (l) {
         log.push('sender sends');
         yield* l.send(badged, messageInfo(9, 0, 0, 6), [1, 2, 3, 4, 5, 6]);
@@ -93,7 +86,7 @@ describe('IPC behaviours on both kernels', () => {
       const log = logs.of(sys);
       const ep = yield* root.create('Endpoint');
       const ntfn = yield* root.create('Notification');
-      const badgedNtfn = yield* mint(root, ntfn.slot, ALL_RIGHTS_WORD, 0x40);
+      const badgedNtfn = yield* mint(root, ntfn.slot, 0x40);
       const received = root.allocSlot();
       yield* root.spawn(function* (l) {
         yield* l.setCapReceivePath(CNODE, received, ROOT_DEPTH);
@@ -116,7 +109,7 @@ describe('IPC behaviours on both kernels', () => {
     runOnBoth((sys) => rootProgram(sys, function* (root) {
       const log = logs.of(sys);
       const ep = yield* root.create('Endpoint');
-      const badged = yield* mint(root, ep.slot, ALL_RIGHTS_WORD, 0x99);
+      const badged = yield* mint(root, ep.slot, 0x99);
       yield* root.spawn(function* (l) {
         const m = yield* l.recv(ep.slot);
         log.push(`extraCaps ${infoExtraCaps(m.info)} unwrapped ${infoCapsUnwrapped(m.info)} badge0 ${(yield* l.getBadge(0)).toString(16)}`);
@@ -134,7 +127,7 @@ describe('IPC behaviours on both kernels', () => {
     runOnBoth((sys) => rootProgram(sys, function* (root) {
       const log = logs.of(sys);
       const ep = yield* root.create('Endpoint');
-      const sendOnly = yield* mint(root, ep.slot, capRights(false, false, false, true), 0);
+      const sendOnly = yield* mint(root, ep.slot, 0, capRights(false, false, false, true));
       yield* root.spawn(function* (l) {
         const m = yield* l.recv(ep.slot);
         log.push(`server got ${m.mr[0]}`);

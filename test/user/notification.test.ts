@@ -1,21 +1,11 @@
 // sel4test-style notification behaviours (nbwait.c, binding.c), as user programs, on the
 // spec and the impl kernel with identical traces.
 import { describe, expect, test } from 'vitest';
-import { INITIAL_CAP } from '../../abi/bootinfo.js';
-import type { UserCode } from '../../hardware/user.js';
 import { messageInfo } from '../../refinement/user/libsel4.js';
-import { ALL_RIGHTS_WORD, cnodeMint, tcbBindNotification, tcbResume } from '../../refinement/user/libsel4-invocations.js';
-import { ROOT_DEPTH, type RootTask } from '../../refinement/user/root-task.js';
-import { Logs, rootProgram, runOnBoth } from './harness.js';
+import { tcbBindNotification, tcbResume } from '../../refinement/user/libsel4-invocations.js';
+import { Logs, mint, rootProgram, runOnBoth } from './harness.js';
 
-const CNODE = INITIAL_CAP.CapInitThreadCNode;
 
-function* mint(root: RootTask, src: number, badge: number): UserCode<number> {
-  const slot = root.allocSlot();
-  const err = yield* cnodeMint(root.sel4, CNODE, slot, ROOT_DEPTH, CNODE, src, ROOT_DEPTH, ALL_RIGHTS_WORD, badge);
-  if (err !== 0) throw new Error(`Mint failed: ${err}`);
-  return slot;
-}
 
 describe('notification behaviours on both kernels', () => {
   test('Poll on an idle notification returns badge 0 without blocking', () => {
