@@ -37,6 +37,8 @@ const FRAMES_PER_CHUNK = 1 << (CHUNK_BITS - FRAME_BITS);
 const FAST_CHECK_MASK = 0xfffff003;
 const FRAME_MASK = 0xfffff000;
 const NO_FRAME = -1; // never equal to `paddr & FAST_CHECK_MASK` (whose bits 11:2 are 0)
+const EMPTY_FRAME = new Uint32Array(0);
+const FRAMES_PER_SLAB = 8;
 
 /**
  * A device behind a physical address range. Offsets are byte offsets from the region base,
@@ -108,6 +110,14 @@ export class PhysicalMemory {
   // The last frame touched by the slow path: the hot paths compare one int against it.
   private cacheBase = NO_FRAME;
   private cacheFrame: Uint32Array = new Uint32Array(0);
+  // The frame touched before it, so that copying between two frames (a new page directory
+  // taking the kernel's mappings) does not walk the frame table at every word.
+  private otherBase = NO_FRAME;
+  private otherFrame: Uint32Array = EMPTY_FRAME;
+  // New frames are carved out of slabs of several frames: one 4 KiB ArrayBuffer costs about as
+  // much to allocate as a slab of many, and a boot allocates a handful at once.
+  private slab: ArrayBuffer | undefined;
+  private slabUsed = FRAMES_PER_SLAB;
 
   /** Creates RAM with no frame allocated yet; see {@link PhysicalMemoryOptions}. */
   constructor(options: PhysicalMemoryOptions = {}) {
@@ -206,7 +216,10 @@ export class PhysicalMemory {
       const bad = this.isRam(start) ? this.ramBase + this.ramSize : start;
       throw new PhysicalAccessError(bad, bytes, 'write', 'unmapped');
     }
-    this.cacheBase = NO_FRAME; // a released frame must not stay reachable through the cache
+    // A released frame must not stay reachable through the caches.
+    this.cacheBase = NO_FRAME;
+    this.otherBase = NO_FRAME;
+    this.otherFrame = EMPTY_FRAME;
     const end = start + bytes;
     for (let f = start - (start % FRAME_BYTES); f < end; f += FRAME_BYTES) {
       const off = f - this.ramBase;
@@ -279,11 +292,30 @@ export class PhysicalMemory {
     const i = (off >>> FRAME_BITS) & (FRAMES_PER_CHUNK - 1);
     let frame = chunk[i];
     if (frame === undefined && allocate) {
-      frame = new Uint32Array(WORDS_PER_FRAME);
+      frame = this.newFrame();
       chunk[i] = frame;
       this.frameCount++;
     }
     return frame;
+  }
+
+  // A zeroed frame: the next of the current slab.
+  private newFrame(): Uint32Array {
+    if (this.slabUsed === FRAMES_PER_SLAB) {
+      this.slab = new ArrayBuffer(FRAME_BYTES * FRAMES_PER_SLAB);
+      this.slabUsed = 0;
+    }
+    return new Uint32Array(this.slab!, FRAME_BYTES * this.slabUsed++, WORDS_PER_FRAME);
+  }
+
+  // Makes the frame at `base` the cached one, the previously cached one the other.
+  private cacheFrameAt(base: number, frame: Uint32Array): void {
+    if (this.cacheBase !== base) {
+      this.otherBase = this.cacheBase;
+      this.otherFrame = this.cacheFrame;
+    }
+    this.cacheBase = base;
+    this.cacheFrame = frame;
   }
 
   // The general load: any size, RAM or device; fills the frame cache for RAM frames.
@@ -293,10 +325,10 @@ export class PhysicalMemory {
     const off = (paddr - this.ramBase) >>> 0;
     let w: number;
     if (off < this.ramSize) {
-      const frame = this.frameAt(off, false);
+      const base = (paddr & FRAME_MASK) | 0;
+      const frame = base === this.otherBase ? this.otherFrame : this.frameAt(off, false);
       if (frame === undefined) return 0;
-      this.cacheBase = (paddr & FRAME_MASK) | 0;
-      this.cacheFrame = frame;
+      this.cacheFrameAt(base, frame);
       w = frame[(paddr >>> 2) & 0x3ff]!;
     } else {
       const d = this.deviceAt(paddr);
@@ -315,9 +347,9 @@ export class PhysicalMemory {
     const shift = (paddr & 3) << 3;
     const m = size === 4 ? 0xffffffff : ((size === 1 ? 0xff : 0xffff) << shift) >>> 0;
     if (off < this.ramSize) {
-      const frame = this.frameAt(off, true);
-      this.cacheBase = (paddr & FRAME_MASK) | 0;
-      this.cacheFrame = frame;
+      const base = (paddr & FRAME_MASK) | 0;
+      const frame = base === this.otherBase ? this.otherFrame : this.frameAt(off, true);
+      this.cacheFrameAt(base, frame);
       const i = (paddr >>> 2) & 0x3ff;
       frame[i] = (frame[i]! & ~m) | ((value << shift) & m);
       return;

@@ -15,6 +15,7 @@ import { DEFAULT_BOOT_PARAMS, PD_ASID_SLOT, type BootParams } from '../abi/booti
 import { decodePde } from '../hardware/descriptors.js';
 import type { KernelEvent } from '../hardware/events.js';
 import { bootImpl } from '../impl/boot.js';
+import type { GhostObject } from '../impl/kernel/ghost.js';
 import type { Kernel } from '../impl/kernel/kernel.js';
 import { TCB_OFFSET, TCB_SCHED_NEXT } from '../impl/object/tcb-layout.js';
 import type { Cap } from '../spec/state/cap.js';
@@ -35,10 +36,17 @@ const FRAME_SIZE = 4096;
 
 /** The implementation kernel seen part by part (see the module comment). */
 export class ImplView implements AbstractView {
+  // Both live as long as the view, i.e. while the kernel does not change: each MDB node and
+  // each CTE's slot is read once however many comparisons ask for it.
+  private reader: MdbReader | undefined;
+  private readonly slots = new Map<number, CSlot | null>();
+
   /** Creates a view of `k` (valid until `k` next changes). */
   constructor(private readonly k: Kernel) {}
 
-  private readonly mdb = (): MdbReader => new MdbReader(this.k.mem);
+  private mdb(): MdbReader {
+    return (this.reader ??= new MdbReader(this.k.mem));
+  }
 
   /** @inheritDoc */
   object(addr: number): KernelObject | undefined {
@@ -90,15 +98,12 @@ export class ImplView implements AbstractView {
 
   /** The slot whose CTE is at `cte`: a CNode slot or one of a TCB's five. */
   slotOf(cte: number): CSlot | undefined {
-    const tcb = cte - (cte % 512);
-    if (this.k.ghost.get(tcb)?.kind === 'TCB' && cte - tcb < 80) return { obj: tcb, index: (cte - tcb) / 16 };
-    for (let radix = 0; radix <= 27; radix++) {
-      const size = 2 ** (radix + 4);
-      const base = cte - (cte % size);
-      const g = this.k.ghost.get(base);
-      if (g?.kind === 'CapTable' && g.sizeBits === radix + 4) return { obj: base, index: (cte - base) / 16 };
+    let s = this.slots.get(cte);
+    if (s === undefined) {
+      s = slotAt(this.k, cte) ?? null;
+      this.slots.set(cte, s);
     }
-    return undefined;
+    return s ?? undefined;
   }
 
   private slotOrThrow(cte: number): CSlot {
@@ -106,6 +111,26 @@ export class ImplView implements AbstractView {
     if (s === undefined) throw new AbstractionError(`MDB links to 0x${cte.toString(16)}, which is no CTE`);
     return s;
   }
+}
+
+// The slot whose CTE is at `cte`: a TCB's, else a CNode's of the smallest radix that has one
+// there. Radices whose aligned base is the one just tried name the same ghost entry, so that
+// entry is read once for all of them.
+function slotAt(k: Kernel, cte: number): CSlot | undefined {
+  const tcb = cte - (cte % 512);
+  if (k.ghost.get(tcb)?.kind === 'TCB' && cte - tcb < 80) return { obj: tcb, index: (cte - tcb) / 16 };
+  let lastBase = -1;
+  let g: GhostObject | undefined;
+  for (let radix = 0; radix <= 27; radix++) {
+    const size = 2 ** (radix + 4);
+    const base = cte - (cte % size);
+    if (base !== lastBase) {
+      g = k.ghost.get(base);
+      lastBase = base;
+    }
+    if (g?.kind === 'CapTable' && g.sizeBits === radix + 4) return { obj: base, index: (cte - base) / 16 };
+  }
+  return undefined;
 }
 
 function isUserFrame(k: Kernel, paddr: number): boolean {
@@ -163,12 +188,17 @@ const PRIOS_PER_L1_BIT = 32;
 function readyQueues(k: Kernel, whole = true): PMap<number, readonly number[]> {
   const heads = k.ksReadyQueuesHead;
   const groups: number[] = [];
-  const perDomain = heads.length / k.ksReadyQueuesL1Bitmap.length;
-  for (let g = 0; g < heads.length; g += PRIOS_PER_L1_BIT) {
-    const dom = Math.floor(g / perDomain);
-    if (whole || (k.ksReadyQueuesL1Bitmap[dom]! & (1 << ((g % perDomain) / PRIOS_PER_L1_BIT))) !== 0) groups.push(g);
+  const l1 = k.ksReadyQueuesL1Bitmap;
+  const perDomain = heads.length / l1.length;
+  const bitsPerDomain = perDomain / PRIOS_PER_L1_BIT;
+  // Ascending, as the kernel's bitmaps order them: domain by domain, then bit by bit.
+  for (let dom = 0; dom < l1.length; dom++) {
+    for (let bit = 0; bit < bitsPerDomain; bit++) {
+      if (whole || (l1[dom]! & (1 << bit)) !== 0) groups.push(dom * perDomain + bit * PRIOS_PER_L1_BIT);
+    }
   }
-  if (groups.every((g) => heads.subarray(g, g + PRIOS_PER_L1_BIT).every((h) => h === 0))) return NO_QUEUES;
+  if (groups.length === 0) return NO_QUEUES;
+  // (No queue among the groups: the empty map, which is `NO_QUEUES` itself.)
   return PMap<number, readonly number[]>().withMutations((m) => {
     for (const g of groups) {
       for (let i = g; i < g + PRIOS_PER_L1_BIT; i++) {

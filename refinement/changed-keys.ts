@@ -31,8 +31,6 @@ interface SetInternals {
   readonly _map?: PMap<unknown, unknown>;
 }
 
-const FRAGMENT_BITS = 5;
-const FRAGMENTS = 1 << FRAGMENT_BITS;
 
 /**
  * The keys present in exactly one of `before` and `after`, or present in both with values
@@ -61,9 +59,31 @@ export function changedElements<T>(before: PSet<T>, after: PSet<T>): T[] {
 function diffNodes(a: TrieNode | undefined, b: TrieNode | undefined, out: unknown[]): boolean {
   if (a === b) return true;
   if (isBranch(a) && isBranch(b)) {
-    for (let f = 0; f < FRAGMENTS; f++) {
+    // The same shape (both full, or the same bitmap): children pair up by position.
+    if (a.bitmap === b.bitmap && a.nodes.length === b.nodes.length) {
+      const an = a.nodes;
+      const bn = b.nodes;
+      for (let i = 0; i < an.length; i++) {
+        const x = an[i];
+        const y = bn[i];
+        if (x !== y && !diffNodes(x, y, out)) return false;
+      }
+      return true;
+    }
+    // Only the fragments either side holds (both bitmap-indexed: the union of the bitmaps).
+    let present = a.bitmap === undefined || b.bitmap === undefined ? -1 : a.bitmap | b.bitmap;
+    while (present !== 0) {
+      const f = 31 - Math.clz32(present & -present);
+      present &= present - 1;
       if (!diffNodes(childAt(a, f), childAt(b, f), out)) return false;
     }
+    return true;
+  }
+  // Two single entries (the usual leaf of a sparse trie): no need to gather them.
+  if (a !== undefined && b !== undefined && a.entry !== undefined && b.entry !== undefined) {
+    if (a.entry[0] === b.entry[0]) {
+      if (a.entry[1] !== b.entry[1]) out.push(a.entry[0]);
+    } else out.push(a.entry[0], b.entry[0]);
     return true;
   }
   const left = new Map<unknown, unknown>();

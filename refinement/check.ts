@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import type { Action } from './generators/action.js';
 import { actionArb, focusedActionArb, traceOf } from './generators/arbitraries.js';
+import { HWASID_SCENARIO, HWASID_SCENARIO_CHECKS, hwasidScenario } from './generators/vm-hwasid.js';
 import { formatDifference } from './diff.js';
 import { coverageGaps, emptyCoverage, mergeCoverage, recordOutcome, type Coverage, type CoverageGap } from './check/coverage.js';
 import type { KernelUnderTest } from './check/kernel-under-test.js';
@@ -42,6 +43,11 @@ export interface CheckOptions {
   readonly actions?: fc.Arbitrary<Action>;
   /** Called after each generated trace (not during shrinking). */
   readonly onRun?: (done: number, entries: number) => void;
+  /**
+   * Also run one trace of the hardware-ASID scenario (`generators/vm-hwasid.ts`) after the
+   * others (default: for an unfocused check of the default mix with at least 100 runs).
+   */
+  readonly hwasidScenario?: boolean;
 }
 
 /** A failure, shrunk, as reports show it. */
@@ -83,6 +89,7 @@ export const DEFAULTS = { maxSteps: 60, fullEvery: 16, invariantsEvery: 4, minCo
 
 /** The arbitrary of traces for the given focus. */
 export function traceArb(maxSteps: number, entry: string | undefined, actions?: fc.Arbitrary<Action>): fc.Arbitrary<Action[]> {
+  if (entry === HWASID_SCENARIO) return hwasidScenario(actions ?? actionArb(), 12);
   const action = actions ?? (entry === undefined ? actionArb() : focusedActionArb(entry));
   if (action === undefined) throw new Error(`unknown entry ${entry}`);
   return traceOf(action, maxSteps, actions === undefined);
@@ -108,8 +115,9 @@ export function checkRefinement(opts: CheckOptions): CheckReport {
   const start = performance.now();
   const spec = opts.spec ?? SPEC;
   const maxSteps = opts.maxSteps ?? DEFAULTS.maxSteps;
-  const fullEvery = opts.fullEvery ?? DEFAULTS.fullEvery;
-  const invariantsEvery = opts.invariantsEvery ?? DEFAULTS.invariantsEvery;
+  const scenarioChecks = opts.entry === HWASID_SCENARIO ? HWASID_SCENARIO_CHECKS : DEFAULTS;
+  const fullEvery = opts.fullEvery ?? scenarioChecks.fullEvery;
+  const invariantsEvery = opts.invariantsEvery ?? scenarioChecks.invariantsEvery;
   const seed = opts.seed ?? (Math.random() * 2 ** 31) | 0;
   const coverage = emptyCoverage();
   let entries = 0;
@@ -140,7 +148,8 @@ export function checkRefinement(opts: CheckOptions): CheckReport {
   if (details.failed && details.counterexample !== null) {
     const [generated] = details.counterexample;
     const first = runTrace(generated, runOpts);
-    const keep = minimise(generated, first, (a) => runTrace(a, runOpts));
+    // Every directed step of the scenario is needed: only the tail after the failure is cut.
+    const keep = minimise(generated, first, (a) => runTrace(a, runOpts), opts.entry === HWASID_SCENARIO ? 0 : undefined);
     const r = runTrace(keep.map((i) => generated[i]!), runOpts);
     const { trace, diff } = describeRun(r);
     const token: ReplayToken = {
@@ -148,6 +157,15 @@ export function checkRefinement(opts: CheckOptions): CheckReport {
     };
     const failure: RunFailure = r.failure ?? { kind: 'exception', side: 'both', step: -1, message: String(details.errorInstance ?? 'property failed') };
     failures.push({ replay: encodeToken(token), trace, diff: diff === '' ? failure.message : diff, failure, shrinks: details.numShrinks });
+  }
+  const scenario = failures.length === 0 && (opts.hwasidScenario ?? (opts.entry === undefined && opts.actions === undefined && opts.runs >= 100))
+    ? checkRefinement({ ...opts, entry: HWASID_SCENARIO, runs: 1, seed, onRun: undefined, hwasidScenario: false })
+    : undefined;
+  if (scenario !== undefined) {
+    mergeCoverage(coverage, scenario.coverage);
+    entries += scenario.entries;
+    done += scenario.runs;
+    failures.push(...scenario.failures);
   }
   return {
     ok: failures.length === 0,

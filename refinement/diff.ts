@@ -52,6 +52,7 @@ export function index(i: number): PathSegment {
 
 /** The first difference between `left` and `right`, or `undefined` when they are equal. */
 export function firstDifference(left: unknown, right: unknown, path: Path = []): Difference | undefined {
+  if (plainEqual(left, right)) return undefined;
   const d = diff(left, right);
   if (d === undefined) return undefined;
   return { path: [...path, ...d.reversedPath.reverse()], left: d.left, right: d.right };
@@ -60,6 +61,32 @@ export function firstDifference(left: unknown, right: unknown, path: Path = []):
 /** Whether two values are equal in the sense of {@link firstDifference}. */
 export function deepEqual(left: unknown, right: unknown): boolean {
   return diff(left, right) === undefined;
+}
+
+// Whether two values built only of primitives, arrays and plain records are equal: the quick
+// answer for the usual case (objects and caps that agree). False also for anything else (maps,
+// sets, typed arrays, a missing field against an undefined one), which `diff` then decides.
+function plainEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!plainEqual(a[i], b[i])) return false;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(a);
+  if (proto !== Object.prototype || Object.getPrototypeOf(b) !== proto) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  // `for in` rather than `Object.keys`: no array per record. (An inherited enumerable name,
+  // which no state has, is never `y`'s own and so answers false.)
+  let n = 0;
+  for (const name in x) {
+    if (!has(y, name) || !plainEqual(x[name], y[name])) return false;
+    n++;
+  }
+  for (const _name in y) n--;
+  return n === 0;
 }
 
 // A difference whose path is collected innermost first, as the recursion unwinds: no path
@@ -115,13 +142,19 @@ function primitiveDifference(left: unknown, right: unknown): Found | undefined {
 function objectDifference(left: Record<string, unknown>, right: Record<string, unknown>): Found | undefined {
   if (Object.getPrototypeOf(left) !== Object.getPrototypeOf(right)) return found(left, right);
   const leftNames = Object.keys(left);
+  let shared = 0;
   for (const name of leftNames) {
-    const d = diff(left[name], has(right, name) ? right[name] : ABSENT);
+    let r: unknown = ABSENT;
+    if (has(right, name)) {
+      r = right[name];
+      shared++;
+    }
+    const d = diff(left[name], r);
     if (d !== undefined) return under(field(name), d);
   }
   const rightNames = Object.keys(right);
-  // Same number of fields and every left field present on the right: no field is right-only.
-  if (rightNames.length === leftNames.length && leftNames.every((name) => has(right, name))) return undefined;
+  // The right side has only the fields both have: no field is right-only.
+  if (rightNames.length === shared) return undefined;
   for (const name of rightNames) {
     if (has(left, name)) continue;
     const d = diff(ABSENT, right[name]);

@@ -23,12 +23,15 @@ export class AbstractionError extends Error {
 const FRAME_SIZES: readonly VMPageSize[] = ['ARMSmallPage', 'ARMLargePage', 'ARMSection', 'ARMSuperSection'];
 const VM_RIGHTS: readonly (VMRights | undefined)[] = [undefined, 'VMKernelOnly', 'VMReadOnly', 'VMReadWrite'];
 
+// Bits hi..lo of the word, as an unsigned number (shifts: this runs for every cap decoded).
 function bits(w: number, hi: number, lo: number): number {
-  return Math.floor((w >>> 0) / 2 ** lo) % 2 ** (hi - lo + 1);
+  const width = hi - lo + 1;
+  const v = w >>> lo;
+  return width >= 32 ? v : v & ((1 << width) - 1);
 }
 
 function flag(w: number, n: number): boolean {
-  return bits(w, n, n) === 1;
+  return ((w >>> n) & 1) === 1;
 }
 
 function rights(read: boolean, write: boolean, grant: boolean, grantReply: boolean): CapRights {

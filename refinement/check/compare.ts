@@ -9,9 +9,8 @@ import { Map as PMap } from 'immutable';
 import type { KernelState } from '../../spec/state/kernel-state.js';
 import type { CNode } from '../../spec/state/object.js';
 import { changedElements, changedKeys } from '../changed-keys.js';
-import { ABSENT, compareKeys, field, firstDifference, key, type Difference } from '../diff.js';
+import { ABSENT, field, firstDifference, key, type Difference } from '../diff.js';
 import type { AbstractView, Globals } from './kernel-under-test.js';
-import { globalsOf } from './spec-instance.js';
 
 /**
  * A state in the form both sides are compared in: empty child lists dropped (an absent list
@@ -63,22 +62,40 @@ const EVERY_STEP: readonly (keyof Globals)[] = [
 ];
 const WHEN_CHANGED: readonly (keyof Globals)[] = ['domainList', 'irqStates', 'irqMasks', 'arch'];
 
+// Compared at every step: the spec's value read straight off the state (no copy of the globals).
 function globalsDifference(before: KernelState, after: KernelState, view: AbstractView): Difference | undefined {
-  const was = globalsOf(before);
-  const now = globalsOf(after);
-  for (const f of [...EVERY_STEP, ...WHEN_CHANGED.filter((g) => was[g] !== now[g])]) {
-    const d = firstDifference(now[f], view.globalField(f), [field('globals'), field(f)]);
+  for (const f of EVERY_STEP) {
+    const d = firstDifference(globalOf(after, f), view.globalField(f), [field('globals'), field(f)]);
+    if (d !== undefined) return d;
+  }
+  for (const f of WHEN_CHANGED) {
+    const now = globalOf(after, f);
+    if (globalOf(before, f) === now) continue;
+    const d = firstDifference(now, view.globalField(f), [field('globals'), field(f)]);
     if (d !== undefined) return d;
   }
   return undefined;
 }
 
-function sorted(keys: Iterable<number>): number[] {
-  return [...new Set(keys)].sort(compareKeys);
+// One global field of a spec state, as `globalsOf` gives it.
+function globalOf<K extends keyof Globals>(s: KernelState, f: K): Globals[K] {
+  if (f === 'irqMasks') return s.machine.irqMasks as Globals[K];
+  if (f === 'irqPending') return s.machine.irqPending as Globals[K];
+  return s[f as Exclude<K, 'irqMasks' | 'irqPending'>] as unknown as Globals[K];
+}
+
+// The keys ascending (the order `compareKeys` gives numbers), each once.
+function sorted(keys: readonly number[]): readonly number[] {
+  if (keys.length < 2) return keys;
+  const out = keys.slice().sort((x, y) => x - y);
+  let n = 1;
+  for (let i = 1; i < out.length; i++) if (out[i] !== out[n - 1]) out[n++] = out[i]!;
+  out.length = n;
+  return out;
 }
 
 function heapDifference(before: KernelState, after: KernelState, view: AbstractView, also: readonly number[]): Difference | undefined {
-  for (const addr of sorted([...changedKeys(before.kheap, after.kheap), ...also])) {
+  for (const addr of sorted(also.length === 0 ? changedKeys(before.kheap, after.kheap) : [...changedKeys(before.kheap, after.kheap), ...also])) {
     const now = after.kheap.get(addr);
     const was = before.kheap.get(addr);
     const d =

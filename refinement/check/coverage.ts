@@ -195,15 +195,19 @@ const FAULT = ['FaultDelivered', 'DoubleFault'] as const;
  *   ScheduleSetStart: `RangeError` (index, domain), `InvalidArgument` (duration, end marker);
  * - Page_Map: `InvalidCapability` (PD without ASID, re-map into another space),
  *   `InvalidArgument` (re-map elsewhere, the kernel window), `AlignmentError`, `FailedLookup`
- *   (no page table), `DeleteFirst` (an entry of another size in the way); the page flushes:
- *   `IllegalOperation` also for an unmapped frame, `InvalidArgument` (end ≤ start, beyond
- *   the frame); PageTable_Map: `InvalidCapability` (mapped already, PD without ASID),
- *   `InvalidArgument` (kernel window), `DeleteFirst` (entry in use); PageTable_Unmap:
- *   `RevokeFirst` (the cap has copies); the page-directory flushes: `InvalidArgument`
- *   (end ≤ start), `IllegalOperation` also for the kernel window, `InvalidCapability` (no
- *   ASID), `RangeError` (crossing frames); ASIDControl_MakePool: `InvalidCapability` (an
- *   untyped not of 4 KiB), `RevokeFirst` (one with children), the slot errors;
- *   ASIDPool_Assign: `InvalidCapability` (a PD with an ASID already);
+ *   (no page table, or the PD's ASID pool deleted), `DeleteFirst` (an entry of another size
+ *   in the way); the page flushes: `IllegalOperation` also for an unmapped frame,
+ *   `InvalidCapability` also for a stale mapping, `InvalidArgument` (end ≤ start, beyond the
+ *   frame), `FailedLookup` (the ASID's pool deleted); PageTable_Map: `InvalidCapability`
+ *   (mapped already, PD without ASID), `InvalidArgument` (kernel window), `DeleteFirst`
+ *   (entry in use), `FailedLookup` (pool deleted); PageTable_Unmap: `RevokeFirst` (the cap
+ *   has copies); the page-directory flushes: `InvalidArgument` (end ≤ start),
+ *   `IllegalOperation` also for the kernel window, `InvalidCapability` (no ASID),
+ *   `FailedLookup` (pool deleted), `RangeError` (crossing frames); ASIDControl_MakePool:
+ *   `InvalidCapability` (an untyped not of 4 KiB), `RevokeFirst` (one with children), the
+ *   slot errors; ASIDPool_Assign: `InvalidCapability` (a PD with an ASID already), and not
+ *   `DeleteFirst` (a full pool: 1023 directories first) nor `FailedLookup` (a pool cap
+ *   outlives its table entry only in no reachable state);
  *
  * and for the entries that reach no decoder (named by {@link nameOutcome}):
  *
@@ -256,17 +260,17 @@ export const EXPECTED_OUTCOMES: Readonly<Record<string, readonly string[]>> = {
   DomainScheduleSetStart: [...ARGS, 'RangeError', 'InvalidArgument'],
   ARMPageMap: [...ARGS, 'InvalidArgument', 'AlignmentError', 'FailedLookup', 'DeleteFirst'],
   ARMPageUnmap: [...ANY],
-  ARMPageClean_Data: [...ARGS, 'InvalidArgument'],
-  ARMPageInvalidate_Data: [...ARGS, 'InvalidArgument'],
-  ARMPageCleanInvalidate_Data: [...ARGS, 'InvalidArgument'],
-  ARMPageUnify_Instruction: [...ARGS, 'InvalidArgument'],
+  ARMPageClean_Data: [...ARGS, 'InvalidArgument', 'FailedLookup'],
+  ARMPageInvalidate_Data: [...ARGS, 'InvalidArgument', 'FailedLookup'],
+  ARMPageCleanInvalidate_Data: [...ARGS, 'InvalidArgument', 'FailedLookup'],
+  ARMPageUnify_Instruction: [...ARGS, 'InvalidArgument', 'FailedLookup'],
   ARMPageGetAddress: [...ANY],
-  ARMPageTableMap: [...ARGS, 'InvalidArgument', 'DeleteFirst'],
+  ARMPageTableMap: [...ARGS, 'InvalidArgument', 'DeleteFirst', 'FailedLookup'],
   ARMPageTableUnmap: [...ANY, 'RevokeFirst'],
-  ARMPDClean_Data: [...ARGS, 'InvalidArgument', 'RangeError'],
-  ARMPDInvalidate_Data: [...ARGS, 'InvalidArgument', 'RangeError'],
-  ARMPDCleanInvalidate_Data: [...ARGS, 'InvalidArgument', 'RangeError'],
-  ARMPDUnify_Instruction: [...ARGS, 'InvalidArgument', 'RangeError'],
+  ARMPDClean_Data: [...ARGS, 'InvalidArgument', 'RangeError', 'FailedLookup'],
+  ARMPDInvalidate_Data: [...ARGS, 'InvalidArgument', 'RangeError', 'FailedLookup'],
+  ARMPDCleanInvalidate_Data: [...ARGS, 'InvalidArgument', 'RangeError', 'FailedLookup'],
+  ARMPDUnify_Instruction: [...ARGS, 'InvalidArgument', 'RangeError', 'FailedLookup'],
   ARMASIDControlMakePool: [...ARGS, ...SLOT, 'RevokeFirst'],
   ARMASIDPoolAssign: [...ARGS],
   SGISignal: ['ok'],

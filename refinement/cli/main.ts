@@ -34,7 +34,7 @@ export function program(): Command {
     .option('--steps <n>', 'most kernel entries per trace', String(DEFAULT_STEPS))
     .option('--kernel <name>', 'the kernel held to the spec: impl, or spec (a self-check of the checker)', 'impl')
     .option('--min-coverage <n>', 'outcome count below which a coverage cell is a gap', String(DEFAULT_MIN_COVERAGE))
-    .option('--fastpath-gate', 'fail a full-size check when a fastpath fallback reason was never exercised')
+    .option('--no-fastpath-gate', 'list fastpath gaps without failing (by default a full-size, unfocused check fails when a fastpath path or fallback reason was never exercised)')
     .action(async (opts: CheckCommandOptions) => {
       const { checkCommand } = await import('./check.js');
       exitWith(await checkCommand(opts));

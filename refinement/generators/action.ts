@@ -9,6 +9,8 @@
  */
 import type { InvocationLabel } from '../../abi/labels.js';
 import type { Syscall } from '../../hardware/events.js';
+import type { AimAction } from './aim.js';
+import type { FastpathAction } from './fastpath.js';
 
 /** The CNode invocation labels of this slice. */
 export const CNODE_LABELS = [
@@ -186,7 +188,7 @@ export interface FaultAction {
   /** Discriminant. */
   readonly t: 'Fault';
   /** What happens. */
-  readonly what: 'UnknownSyscall' | 'UserLevelFault' | 'VMFaultData' | 'VMFaultInstruction' | 'SysRecv' | 'SysNBRecv' | 'SysReplyRecv' | 'SysCall' | 'SysSend';
+  readonly what: 'UnknownSyscall' | 'UserLevelFault' | 'VMFaultData' | 'VMFaultInstruction' | 'SysRecv' | 'SysNBRecv' | 'SysReplyRecv' | 'SysCall' | 'SysSend' | 'SysNBSend';
   /** The fault's number / address / CPtr word. */
   readonly word: number;
   /** The second word (code, FSR). */
@@ -388,10 +390,22 @@ export interface VMAction {
   readonly shortBy: number;
   /** As for {@link CNodeAction.noExtraCaps}. */
   readonly noExtraCaps: boolean;
+  /**
+   * The outcome the draw aims at (`ok` or an seL4 error name; `vm-aim.ts` builds the
+   * arguments, after a setup step when the state lacks what it needs), or, when absent, none:
+   * the fields above alone decide.
+   */
+  readonly aim?: VMAim;
+  /** The hardware-ASID scenario's step (`vm-hwasid.ts`): one step towards 257 address spaces with hardware ASIDs. */
+  readonly spread?: boolean;
 }
 
+/** What a {@link VMAction} aims at: `ok` or one of the errors a VM label can return. */
+export type VMAim = 'ok' | 'IllegalOperation' | 'InvalidCapability' | 'TruncatedMessage' | 'InvalidArgument' | 'AlignmentError'
+  | 'FailedLookup' | 'DeleteFirst' | 'RevokeFirst' | 'RangeError';
+
 /** One environment action. */
-export type Action = CNodeAction | RetypeAction | RawAction | InterruptAction | PlainSyscallAction | FaultAction | ObjectAction | IPCAction | UserIRQAction | SwitchAction | VMAction | RendezvousAction;
+export type Action = CNodeAction | RetypeAction | RawAction | InterruptAction | PlainSyscallAction | FaultAction | ObjectAction | IPCAction | UserIRQAction | SwitchAction | VMAction | RendezvousAction | FastpathAction | AimAction;
 
 /**
  * What the generators leave out until both kernels model it: object labels whose decode or

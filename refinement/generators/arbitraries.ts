@@ -20,8 +20,10 @@ import { faultAction } from './fault.js';
 import { ipcAction, ipcActionOf } from './ipc.js';
 import { irqAction, sgiAction, userIRQAction } from './irq.js';
 import { switchAction } from './switch.js';
-import { vmAction, vmLabelWeights } from './vm.js';
+import { vmAction, vmLabelWeights, vmSetup } from './vm.js';
 import { rendezvousAction } from './rendezvous.js';
+import { fastpathAction } from './fastpath.js';
+import { AIM_CELLS, aimAction } from './aim.js';
 import { tcbAction } from './tcb.js';
 
 /** A depth: mostly exact, sometimes off by one, 0, above 32 or random. */
@@ -58,7 +60,7 @@ const nodeChoice: fc.Arbitrary<NodeChoice> = fc.oneof(
 const invokedNode: fc.Arbitrary<CNodeAction['node']> = fc.oneof(
   { weight: 20, arbitrary: nodeChoice.filter((n) => n.how !== 'other') },
   { weight: 1, arbitrary: k.map((n) => ({ how: 'untyped' as const, k: n })) },
-  { weight: 1, arbitrary: k.map((n) => ({ how: 'null' as const, k: n })) },
+  { weight: 2, arbitrary: k.map((n) => ({ how: 'null' as const, k: n })) },
   { weight: 1, arbitrary: k.map((n) => ({ how: 'foreign' as const, k: n })) },
 );
 
@@ -169,7 +171,7 @@ export const retypeAction: fc.Arbitrary<RetypeAction> = fc.record({
     { weight: 26, arbitrary: k.map((n) => ({ how: 'ram' as const, k: n })) },
     { weight: 4, arbitrary: k.map((n) => ({ how: 'untyped' as const, k: n })) },
     { weight: 1, arbitrary: k.map((n) => ({ how: 'cnode' as const, k: n })) },
-    { weight: 1, arbitrary: k.map((n) => ({ how: 'null' as const, k: n })) },
+    { weight: 2, arbitrary: k.map((n) => ({ how: 'null' as const, k: n })) },
     { weight: 1, arbitrary: k.map((n) => ({ how: 'foreign' as const, k: n })) },
   ),
   root: nodeChoice,
@@ -269,11 +271,15 @@ export interface ActionWeights {
   readonly vm: number;
   /** IPC chosen from the state to meet a partner: replies, served and called threads, faults to handlers, badged queues and signals. */
   readonly rendezvous: number;
+  /** IPC aimed at the fastpath: Calls and ReplyRecvs that hit it or fail one chosen check, and the steps toward them. */
+  readonly fastpath: number;
+  /** Actions aimed at one coverage cell each (notification and saved-reply IPC, cap faults, faults delivered or not), and the steps toward them. */
+  readonly aim: number;
 }
 
 /** The default mix. */
 export const DEFAULT_WEIGHTS: ActionWeights = {
-  cnode: 6.5, retype: 12, make: 9, raw: 2, interrupt: 2, plain: 2, fault: 15, tcb: 3, irq: 5.5, domain: 5, ipc: 22, userIRQ: 14, switch: 15, vm: 52, rendezvous: 30,
+  cnode: 6.5, retype: 12, make: 9, raw: 2, interrupt: 2, plain: 2, fault: 8, tcb: 3, irq: 5.5, domain: 5, ipc: 10, userIRQ: 14, switch: 15, vm: 60, rendezvous: 20, fastpath: 60, aim: 12,
 };
 
 /** Whether any IPC path is modelled (the IPC actions resolve to Yield where theirs is not). */
@@ -298,7 +304,7 @@ export function actionArb(weights: ActionWeights = DEFAULT_WEIGHTS): fc.Arbitrar
   add(weights.fault, faultAction);
   for (const label of TCB_LABELS) if (isModelled(label)) add(weights.tcb * TCB_WEIGHT[label], tcbAction(label));
   for (const label of IRQ_LABELS) if (isModelled(label) && (label !== 'IRQSetIRQHandler' || isModelled('IRQSignal'))) add(weights.irq, irqAction(label));
-  if (isModelled('SGISignal')) add(weights.irq * 0.5, sgiAction);
+  if (isModelled('SGISignal')) add(weights.irq, sgiAction);
   for (const label of DOMAIN_LABELS) if (isModelled(label)) add(weights.domain, domainAction(label));
   if (ipcModelled()) add(weights.ipc, ipcAction);
   add(weights.userIRQ, userIRQAction);
@@ -307,6 +313,8 @@ export function actionArb(weights: ActionWeights = DEFAULT_WEIGHTS): fc.Arbitrar
   const vmTotal = vm.reduce((t, [, w]) => t + w, 0);
   for (const [label, w] of vm) add((weights.vm * w) / vmTotal, vmAction(label));
   add(weights.rendezvous, rendezvousAction);
+  add(weights.fastpath, fastpathAction);
+  add(weights.aim, aimAction);
   return fc.oneof(...parts);
 }
 
@@ -340,7 +348,8 @@ function labelWeight(label: CNodeLabel): number {
  * that bring threads to life (make, configure, resume, raise to the root task's priority:
  * one step each), so that threads other than the root task act from early on, and a few
  * frame mappings (each makes its frame, and a page table for small pages, first), so that
- * the VM labels find mapped frames to act on, sometimes an ASID pool, spare page tables and a user line that signals a notification; and in some traces a run of timer ticks (more
+ * the VM labels find mapped frames to act on, sometimes an ASID pool, spare page tables, a user line that signals a notification, or a
+ * large CNode deleted with the timer pending; and in some traces a run of timer ticks (more
  * than a time slice), which random interrupts almost never line up on one thread.
  */
 export function traceOf(action: fc.Arbitrary<Action>, maxSteps: number, setup: boolean): fc.Arbitrary<Action[]> {
@@ -349,32 +358,42 @@ export function traceOf(action: fc.Arbitrary<Action>, maxSteps: number, setup: b
   if (!setup || most === 0) return body;
   const bringUp = fc.record({ t: fc.constant('Switch' as const), from: fc.constant(3), k: k });
   const threads = weighted<Action[]>([1, fc.constant([])], [4, fc.array(bringUp, { minLength: Math.min(4, most), maxLength: most })]);
-  // Frames mapped in the root task's address space (each Map makes its frame or page table first).
-  const mapped = vmAction('ARMPageMap').map((a): Action => ({ ...a, syscall: 'SysCall', cap: 'good', pd: 'root', vaddr: 'arena', shortBy: 0, noExtraCaps: false }));
-  const vm = isModelled('ARMPageMap') ? weighted<Action[]>([1, fc.constant([])], [2, fc.array(mapped, { minLength: Math.min(2, most), maxLength: Math.min(6, most) })]) : fc.constant([]);
-  // An ASID pool (the first MakePool makes 4 KiB untypeds, the second a pool from one): address
-  // spaces other than the root task's need one, and single MakePool draws rarely meet a spare untyped.
-  const makePool = vmAction('ARMASIDControlMakePool').map((a): Action => ({ ...a, syscall: 'SysCall', cap: 'good', range: 'ok', shortBy: 0, noExtraCaps: false }));
-  const pool = isModelled('ARMASIDControlMakePool') ? weighted<Action[]>([2, fc.constant([])], [1, fc.tuple(makePool, makePool)]) : fc.constant([]);
-  // Page tables not mapped yet (the first PageTable_Map without one makes a few), for the Map draws to come.
-  const tables = vmAction('ARMPageTableMap').map((a): Action => ({ ...a, syscall: 'SysCall', cap: 'good', shortBy: 0, noExtraCaps: false }));
-  const spareTables = isModelled('ARMPageTableMap') ? weighted<Action[]>([2, fc.constant([])], [1, tables.map((a) => [a])]) : fc.constant([]);
+  // Address-space material for the VM draws: mapped frames, a pool, spare tables, a deleted pool's address space (vm.ts).
+  const vm = vmSetup(most);
   // A line handed to user level with a notification to signal (issue, make a notification, set it).
   const line = k.map((n): Action => ({ t: 'UserIRQ', k: n * 4 + 1 }));
   const lines = weighted<Action[]>([2, fc.constant([])], [1, fc.array(line, { minLength: 3, maxLength: 3 })]);
+  // Now and then a CNode of 256 slots made and deleted with the timer pending: emptying it
+  // meets a preemption point past the work-unit limit (a random Delete rarely finds a large
+  // CNode whose cap is final).
+  const bigCNode: RetypeAction = {
+    t: 'Retype', syscall: 'SysCall', untyped: { how: 'ready', k: 0 }, type: OBJECT_TYPE_NUMBER.CapTable, sizeBits: 8, root: { how: 'root' },
+    node: { how: 'self' }, offset: { how: 'empty', k: 0 }, count: 1, shortBy: 0, noExtraCaps: false, pendingIRQ: null,
+  };
+  const deleteIt = cnodeAction('CNodeDelete').map((a): Action => ({
+    ...a, syscall: 'SysCall', node: { how: 'root' }, dest: { how: 'largest-cnode', k: 0, depth: 'exact' }, shortBy: 0, noExtraCaps: false, pendingIRQ: TIMER_IRQ,
+  }));
+  const preempted = weighted<Action[]>([7, fc.constant([])], [1, deleteIt.map((d) => [bigCNode, d])]);
   // Now and then a run of timer ticks somewhere in the body: one thread's time slice runs out.
   const tick: Action = { t: 'Interrupt', line: TIMER_IRQ };
   const ticks = weighted<Action[]>([3, fc.constant([])], [1, fc.integer({ min: 5, max: 7 }).map((n) => Array.from({ length: n }, () => tick))]);
-  return fc.tuple(threads, vm, pool, spareTables, lines, body, ticks, fc.nat()).map(([a, m, p, pt, l, b, t, at]) => {
+  // Most traces have a run of actions aimed at one cell somewhere in the body; every aimed
+  // action of a trace aims at that cell, so that the steps toward it add up.
+  const aims = weighted<Action[]>([1, fc.constant([])], [3, fc.array(aimAction, { minLength: 5, maxLength: 5 })]);
+  const aimed = fc.tuple(body, aims, fc.constantFrom(...AIM_CELLS), fc.nat()).map(([b, run, cell, at]) => {
     const i = at % (b.length + 1);
-    return [...a, ...m, ...p, ...pt, ...l, ...b.slice(0, i), ...t, ...b.slice(i)].slice(0, maxSteps);
+    return [...b.slice(0, i), ...run, ...b.slice(i)].map((x): Action => (x.t === 'Aim' ? { ...x, cell } : x));
+  });
+  return fc.tuple(threads, vm, lines, preempted, aimed, ticks, fc.nat()).map(([a, m, l, d, b, t, at]) => {
+    const i = at % (b.length + 1);
+    return [...a, ...m, ...l, ...d, ...b.slice(0, i), ...t, ...b.slice(i)].slice(0, maxSteps);
   });
 }
 
 /** Entry names `--entry` accepts besides the labels. */
 export const FOCUS_EVENTS = [
   'Interrupt', 'SysYield', 'SysReply', 'UnknownSyscall', 'UserLevelFault', 'VMFaultEvent', 'SysRecv', 'SysNBRecv', 'SysReplyRecv',
-  'SysCall', 'SysSend', 'SysNBSend', 'raw',
+  'SysCall', 'SysSend', 'SysNBSend', 'raw', 'HWASIDReuse',
 ] as const;
 
 /**

@@ -61,7 +61,7 @@ const objectNoExtraCaps = weighted([10, fc.constant(false)], [1, fc.constant(tru
 
 /** The invoked cap: mostly the choice given; sometimes an empty slot or a CNode cap (foreign to every object label). */
 function withNearMiss(cap: fc.Arbitrary<CapChoice>): fc.Arbitrary<CapChoice> {
-  return weighted([10, cap], [1, capChoice([1, 'empty'])], [1, capChoice([1, 'cnode'])]);
+  return weighted([13, cap], [2, capChoice([1, 'empty'])], [1, capChoice([1, 'cnode'])]);
 }
 
 /** An invocation of `label` on the chosen cap with the given words and extra caps, with the usual near misses. */

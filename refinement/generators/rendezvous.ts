@@ -61,6 +61,8 @@ const COMPLETING: readonly RendezvousPattern[] = ['reply', 'serve', 'call', 'fau
 export function resolveRendezvous(s: KernelState, v: CSpaceView, a: RendezvousAction): ResolvedAction {
   // Every pattern meets on an endpoint or notification: the first rendezvous makes one.
   if (rootSlotsWhere(v, (c) => c.kind === 'EndpointCap').length === 0) return makeObject(s, v, OBJECT_TYPE_NUMBER.Endpoint, a.k);
+  // A reply cap saved earlier is replied through first (most often): its caller waits on it.
+  if (a.k % 4 !== 0 && savedReplyCaps(s, v).length > 0) return reply(s, v, a)!;
   const start = RENDEZVOUS_PATTERNS.indexOf(a.first);
   const order = RENDEZVOUS_PATTERNS.map((_, i) => RENDEZVOUS_PATTERNS[(start + i) % RENDEZVOUS_PATTERNS.length]!);
   const all = order.map((p) => [p, false] as const);
@@ -94,6 +96,11 @@ function endpointSlots(v: CSpaceView, pred: (c: EndpointCap) => boolean): number
 
 function capAt(v: CSpaceView, cptr: number): Cap {
   return v.root!.slots.get(cptr) ?? { kind: 'NullCap' };
+}
+
+/** Root slots of reply caps (saved by SaveCaller) whose caller still waits for the reply. */
+export function savedReplyCaps(s: KernelState, v: CSpaceView): number[] {
+  return rootSlotsWhere(v, (c) => c.kind === 'ReplyCap' && !c.isMaster && tcbAt(s, c.tcb)?.state.kind === 'BlockedOnReply');
 }
 
 /** The thread the current thread's caller slot names, if it waits for that reply. */
@@ -132,19 +139,20 @@ function words(a: RendezvousAction): string {
 
 /**
  * Reply to a waiting caller: through a reply cap saved in the root CNode (Send, NBSend or
- * Call on it); else, from the thread called, save the reply cap (SaveCaller, now and then),
- * Reply, or ReplyRecv on an endpoint with senders queued (or any, when blocking leaves others to run).
+ * Call on it); else, from the thread called, save the reply cap (SaveCaller, half the time:
+ * replies through saved caps need one saved first), Reply, or ReplyRecv on an endpoint with
+ * senders queued (or any, when blocking leaves others to run).
  */
 function reply(s: KernelState, v: CSpaceView, a: RendezvousAction): ResolvedAction | undefined {
   const m = { label: a.label, mrs: a.mrs, caps: [] };
-  const saved = kth(rootSlotsWhere(v, (c) => c.kind === 'ReplyCap' && !c.isMaster && tcbAt(s, c.tcb)?.state.kind === 'BlockedOnReply'), a.k);
+  const saved = kth(savedReplyCaps(s, v), a.k);
   if (saved !== undefined) {
     const syscall = (['SysSend', 'SysCall', 'SysNBSend'] as const)[a.k % 3]!;
     return { ...ipc(syscall, saved, m), text: `${syscall.slice(3)}(reply@${hex(saved)}, ${words(a)}) (a saved reply cap)` };
   }
   const caller = waitingCaller(s);
   if (caller === undefined) return undefined;
-  if ([1, 5, 6].includes(a.k % 8)) {
+  if (a.k % 2 === 1) {
     const dest = kthEmpty(v.root!, a.k);
     return invoke('SysCall', 2, { label: 'CNodeSaveCaller', mrs: [dest, 32], caps: [] }, 0, false, null,
       `CNodeSaveCaller(root, ${hex(dest)}/32) (to reply later, tcb ${hex(caller)} waits)`);
@@ -154,7 +162,7 @@ function reply(s: KernelState, v: CSpaceView, a: RendezvousAction): ResolvedActi
   // current thread may wait for the next request.
   const ends = a.label !== 0 && tcbAt(s, caller)?.fault !== null;
   const readable = ends ? [] : endpointSlots(v, (c) => c.rights.read);
-  const ep = a.k % 2 === 0 ? undefined : kth(senders, a.k) ?? kth(readable, a.k);
+  const ep = a.k % 4 === 2 ? undefined : kth(senders, a.k) ?? kth(readable, a.k);
   if (ep === undefined) return { ...ipc('SysReply', 0, m), text: `Reply(${words(a)}) (to tcb ${hex(caller)})` };
   return { ...receiving(ipc('SysReplyRecv', ep, m), v, a.k), text: `ReplyRecv(ep@${hex(ep)}, ${words(a)}) (to tcb ${hex(caller)})` };
 }

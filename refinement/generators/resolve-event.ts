@@ -12,6 +12,7 @@ import { isModelled, type Action, type FaultAction } from './action.js';
 import { TIMER_IRQ } from './choices.js';
 import { kth, type CSpaceView } from './cspace.js';
 import { hex, yieldInstead, type ResolvedAction } from './message.js';
+import { resolveSwitch } from './switch.js';
 import { canAct, handlerWaiting, hasFaultHandler, issuedLines, mayBlock, rootTask, signallingLines, wakingLines } from './threads.js';
 
 /** An interrupt entry with `line` made pending first (none: a spurious interrupt). */
@@ -52,12 +53,13 @@ export function plain(syscall: 'SysYield' | 'SysReply'): ResolvedAction {
 }
 
 /**
- * A fault of the current thread (or a receive that cap-faults): a Yield instead while the root
- * task runs (unless the action insists), while a handler would receive it and that is not
+ * A fault of the current thread (or a receive that cap-faults): while the root task runs
+ * (unless the action insists), a step toward another thread running instead (the root task
+ * runs most of the time, and a fault that is only a Yield there is a wasted draw); a Yield while a handler would receive it and that is not
  * modelled yet, or while the thread is the last that can act and nothing would wake it.
  */
 export function fault(s: KernelState, v: CSpaceView, a: FaultAction): ResolvedAction {
-  if (!a.evenRoot && s.curThread === rootTask(v)) return yieldInstead(`the root task does not take ${a.what}`);
+  if (!a.evenRoot && s.curThread === rootTask(v)) return towardAnotherThread(s, v, a);
   const handled = hasFaultHandler(s, s.curThread);
   if (handled && !isModelled('FaultIPC')) return yieldInstead(`${a.what}: a fault sent to a handler is not modelled yet`);
   // A faulting thread stops; unless the action insists, not when nothing could run afterwards.
@@ -85,4 +87,11 @@ export function fault(s: KernelState, v: CSpaceView, a: FaultAction): ResolvedAc
       };
     }
   }
+}
+
+// The root task yields to a peer, raises, resumes, configures or makes a thread: the next
+// fault draw may then find that thread running.
+function towardAnotherThread(s: KernelState, v: CSpaceView, a: FaultAction): ResolvedAction {
+  const r = resolveSwitch(s, v, { t: 'Switch', from: 2, k: a.word >>> 0 });
+  return { ...r, text: `${r.text} (the root task does not take ${a.what}: another thread first)` };
 }

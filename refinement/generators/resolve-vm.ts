@@ -15,6 +15,8 @@ import type { VMAction } from './action.js';
 import { kth, kthEmpty, rootSlotsWhere, type CSpaceView } from './cspace.js';
 import { hex, invoke, type ResolvedAction } from './message.js';
 import { makeObject, rightsText } from './resolve.js';
+import { resolveAimed } from './vm-aim.js';
+import { spreadStep } from './vm-hwasid.js';
 
 const SIZES: readonly VMPageSize[] = ['ARMSmallPage', 'ARMLargePage', 'ARMSection', 'ARMSuperSection'];
 const FRAME_TYPE = [OBJECT_TYPE_NUMBER.SmallPage, OBJECT_TYPE_NUMBER.LargePage, OBJECT_TYPE_NUMBER.Section, OBJECT_TYPE_NUMBER.SuperSection];
@@ -37,6 +39,8 @@ const RAM_FRAME = (c: Frame): boolean => !c.isDevice;
 
 /** Resolves `a` for the current thread, whose CSpace is `v`. */
 export function resolveVMAction(s: KernelState, v: CSpaceView, a: VMAction): ResolvedAction {
+  if (a.spread === true) return spreadStep(s, v, a);
+  if (a.aim !== undefined) return resolveAimed(s, v, a);
   switch (a.label) {
     case 'ARMPageMap':
       return pageMap(s, v, a);
@@ -247,8 +251,9 @@ function pageTableUnmap(s: KernelState, v: CSpaceView, a: VMAction): ResolvedAct
     const copied = all.filter((t) => all.some((o) => o.cap.ptr === t.cap.ptr && o.cptr !== t.cptr));
     const t = kth(copied, a.k);
     if (t !== undefined) return send(a, t.cptr, [], [], `ARMPageTableUnmap(${name('pt', t.cptr)}) (its cap has copies)`);
-    const src = kth(all, a.k);
-    if (src === undefined) return makeObject(s, v, OBJECT_TYPE_NUMBER.PageTable, a.k);
+    // Only a mapped page table cap may be copied (ARM `deriveCap`).
+    const src = kth(all.filter((t) => t.cap.mapping !== null), a.k);
+    if (src === undefined) return pageTableMap(s, v, { ...a, label: 'ARMPageTableMap', cap: 'good', vaddr: 'arena', shortBy: 0, noExtraCaps: false });
     const dest = kthEmpty(v.root!, a.k);
     return invoke('SysCall', 2, { label: 'CNodeCopy', mrs: [dest, 32, src.cptr, 32, 0xf], caps: [2] }, 0, false, null,
       `CNodeCopy(root, dest=${hex(dest)}/32, src=${hex(src.cptr)}/32, rights=RWG+GR) (a page table cap with copies)`);

@@ -25,6 +25,8 @@ import { isModelled } from './action.js';
 import { resolveSwitch } from './switch.js';
 import { resolveVMAction } from './resolve-vm.js';
 import { resolveRendezvous } from './rendezvous.js';
+import { resolveFastpath } from './resolve-fastpath.js';
+import { resolveAim } from './aim.js';
 
 export type { ResolvedAction } from './message.js';
 
@@ -72,6 +74,10 @@ export function resolveAction(s: KernelState, a: Action): ResolvedAction {
       return resolveVMAction(s, v, a);
     case 'Rendezvous':
       return resolveRendezvous(s, v, a);
+    case 'Fastpath':
+      return resolveFastpath(s, v, a);
+    case 'Aim':
+      return resolveAim(s, v, a);
   }
 }
 

@@ -14,6 +14,7 @@ import { kArb, weighted } from './choices.js';
 import { kth, kthEmpty, rootSlotsWhere, type CSpaceView } from './cspace.js';
 import { hex, invoke, IPC_RECEIVE, messageWrites, yieldInstead, type ResolvedAction } from './message.js';
 import { makeObject } from './resolve.js';
+import { savedReplyCaps } from './rendezvous.js';
 import { ROOT_IPC_BUFFER } from './tcb.js';
 import { canAct, tcbAt } from './threads.js';
 
@@ -73,7 +74,7 @@ function pendingCaller(s: KernelState): boolean {
 // then the caller's reply cap is saved first, to be replied through later.
 function reply(s: KernelState, v: CSpaceView, k: number): ResolvedAction | undefined {
   const mrs = [k, k >>> 8].slice(0, k % 3);
-  const saved = kth(rootSlotsWhere(v, (c) => c.kind === 'ReplyCap' && !c.isMaster && tcbAt(s, c.tcb)?.state.kind === 'BlockedOnReply'), k);
+  const saved = kth(savedReplyCaps(s, v), k);
   if (saved !== undefined) {
     const syscall = (['SysSend', 'SysCall', 'SysNBSend'] as const)[k % 3]!;
     return { event: { kind: 'Syscall', syscall }, ...messageWrites(syscall, saved, { label: 0, mrs, caps: [] }), pendingIRQ: null, text: `${syscall.slice(3)}(reply@${hex(saved)}) (serving, a saved reply cap)` };

@@ -8,7 +8,7 @@
  * @module
  */
 import fc from 'fast-check';
-import { VM_LABELS, type VMAction, type VMLabel } from './action.js';
+import { isModelled, VM_LABELS, type Action, type VMAction, type VMAim, type VMLabel } from './action.js';
 import { invokeSyscall, kArb, weighted, word } from './choices.js';
 
 /** Rights words: all, read-write, read-only, write-only (masked to read-write), none, random. */
@@ -20,8 +20,47 @@ const attr = weighted<number>([6, fc.nat({ max: 7 })], [1, word]);
 // Labels with arguments are sent short now and then; without, never.
 const short = weighted([5, fc.constant(0)], [1, fc.integer({ min: 1, max: 3 })]);
 
-/** The arbitrary of one VM label's invocations. */
+/** Outcomes as the VM labels share them: every label (`ANY`), and those with arguments (`ARGS`). */
+const ANY: readonly (readonly [VMAim, number])[] = [['ok', 1.2], ['IllegalOperation', 1], ['InvalidCapability', 1]];
+const ARGS: readonly (readonly [VMAim, number])[] = [...ANY, ['TruncatedMessage', 1]];
+// FailedLookup needs an address space whose pool has been deleted: a few steps first, so more draws.
+// (made in half of the traces' setup, vmSetup), so more draws.
+const PAGE_FLUSH_AIMS = [...ARGS, ['InvalidArgument', 1.2], ['FailedLookup', 1]] as const;
+const PD_FLUSH_AIMS = [...ARGS, ['InvalidArgument', 1.1], ['RangeError', 1.2], ['FailedLookup', 1.2]] as const;
+
+/**
+ * The outcomes each label's draws aim at, with their weights: `ok` and every error seL4
+ * 16.0.0's `decodeARM*` can return for it (refinement/check/coverage.ts lists the same).
+ */
+export const VM_AIMS: Record<VMLabel, readonly (readonly [VMAim, number])[]> = {
+  ARMPageMap: [['ok', 0.4], ['IllegalOperation', 1], ['InvalidCapability', 1], ['TruncatedMessage', 1], ['InvalidArgument', 1.2], ['AlignmentError', 1.4], ['FailedLookup', 1.4], ['DeleteFirst', 1.4]],
+  ARMPageUnmap: ANY,
+  ARMPageGetAddress: ANY,
+  ARMPageClean_Data: PAGE_FLUSH_AIMS,
+  ARMPageInvalidate_Data: PAGE_FLUSH_AIMS,
+  ARMPageCleanInvalidate_Data: PAGE_FLUSH_AIMS,
+  ARMPageUnify_Instruction: PAGE_FLUSH_AIMS,
+  ARMPageTableMap: [['ok', 0.6], ['IllegalOperation', 1], ['InvalidCapability', 1], ['TruncatedMessage', 1], ['InvalidArgument', 1.2], ['DeleteFirst', 1.2], ['FailedLookup', 1.4]],
+  ARMPageTableUnmap: [...ANY, ['RevokeFirst', 1.4]],
+  ARMPDClean_Data: PD_FLUSH_AIMS,
+  ARMPDInvalidate_Data: PD_FLUSH_AIMS,
+  ARMPDCleanInvalidate_Data: PD_FLUSH_AIMS,
+  ARMPDUnify_Instruction: PD_FLUSH_AIMS,
+  ARMASIDControlMakePool: [['ok', 0.5], ['IllegalOperation', 1], ['InvalidCapability', 1], ['TruncatedMessage', 1], ['RangeError', 1.2], ['FailedLookup', 1.2],
+    ['DeleteFirst', 1.3], ['RevokeFirst', 1.2]],
+  ARMASIDPoolAssign: [['ok', 0.5], ['IllegalOperation', 1], ['InvalidCapability', 1], ['TruncatedMessage', 1]],
+};
+
+// Draws that aim at nothing: the fields alone decide (raw words, near misses at random).
+const FREE = 0.3;
+
+/** The arbitrary of one VM label's invocations: mostly aimed at one outcome, sometimes free. */
 export function vmAction(label: VMLabel): fc.Arbitrary<VMAction> {
+  const aims = VM_AIMS[label];
+  const aim = fc.oneof(
+    { weight: Math.round(FREE * 10), arbitrary: fc.constant(undefined) },
+    ...aims.map(([a, w]) => ({ weight: Math.round(w * 10), arbitrary: fc.constant<VMAim | undefined>(a) })),
+  );
   return fc.record({
     t: fc.constant('VM' as const),
     syscall: invokeSyscall,
@@ -37,19 +76,53 @@ export function vmAction(label: VMLabel): fc.Arbitrary<VMAction> {
     word,
     shortBy: short,
     noExtraCaps: weighted([14, fc.constant(false)], [1, fc.constant(true)]),
-  });
+    aim,
+  }).map(({ aim: x, ...rest }): VMAction => (x === undefined ? rest : { ...rest, aim: x }));
 }
 
-// Map and the flushes come more often: they have the most outcomes.
-const VM_WEIGHT: Record<VMLabel, number> = {
-  ARMPDClean_Data: 1, ARMPDInvalidate_Data: 1, ARMPDCleanInvalidate_Data: 1, ARMPDUnify_Instruction: 1,
-  ARMPageTableMap: 1.6, ARMPageTableUnmap: 1.2,
-  ARMPageMap: 2.4, ARMPageUnmap: 1.2, ARMPageClean_Data: 1, ARMPageInvalidate_Data: 1, ARMPageCleanInvalidate_Data: 1,
-  ARMPageUnify_Instruction: 1, ARMPageGetAddress: 0.8,
-  ARMASIDControlMakePool: 1.2, ARMASIDPoolAssign: 1.2,
-};
+// Each label's share: its outcomes' weights (and the free draws), so that every cell gets alike.
+const VM_WEIGHT = Object.fromEntries(
+  Object.entries(VM_AIMS).map(([l, aims]) => [l, FREE + aims.reduce((t, [, w]) => t + w, 0)]),
+) as Record<VMLabel, number>;
 
 /** The VM labels with their relative weights (as far as modelled). */
 export function vmLabelWeights(modelled: (l: VMLabel) => boolean): readonly (readonly [VMLabel, number])[] {
   return VM_LABELS.filter(modelled).map((l) => [l, VM_WEIGHT[l]] as const);
+}
+
+// A VM action aimed at `aim`, sent by Call with nothing left out.
+function aimed(label: VMLabel, aim: VMAim): fc.Arbitrary<Action> {
+  return vmAction(label).map((a): Action => ({ ...a, syscall: 'SysCall', shortBy: 0, noExtraCaps: false, aim }));
+}
+
+/**
+ * The VM part of a trace's setup (each part in some traces only; none when a trace has room
+ * for fewer than 8 setup steps): a frame or two mapped; spare page tables (the first
+ * PageTable_Map makes a few) and one error only an unmapped table meets; a 4 KiB untyped with
+ * a child (the steps make 4 KiB untypeds, retype an endpoint from one, then MakePool meets
+ * RevokeFirst); a page table cap with a copy (CNode_Copy, then Unmap meets RevokeFirst); an
+ * address space whose ASID pool has been deleted, with a section still recording its mapping
+ * there (up to seven steps, the rest page flushes meeting FailedLookup, then a map or flush
+ * of another label meeting it too); unassigned page directories. A single draw in the body
+ * rarely meets a chain of setup steps, so these come first, each part ending in the outcome
+ * it prepares.
+ */
+export function vmSetup(most: number): fc.Arbitrary<Action[]> {
+  if (!VM_LABELS.every(isModelled) || most < 8) return fc.constant([]);
+  const none = fc.constant<Action[]>([]);
+  const one = (a: fc.Arbitrary<Action>): fc.Arbitrary<Action[]> => a.map((x) => [x]);
+  const twice = (a: fc.Arbitrary<Action>): fc.Arbitrary<Action[]> => a.map((x) => [x, x]);
+  const oneOf = <T>(xs: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...xs);
+  // The root task's image frames are mapped already: a frame or two more now and then.
+  const mapped = weighted<Action[]>([2, none], [1, fc.array(aimed('ARMPageMap', 'ok'), { minLength: 1, maxLength: 2 })]);
+  // Spare page tables (made by the first draw), then one of the errors only an unmapped one meets.
+  const tables = weighted<Action[]>([1, none], [3, twice(oneOf(['DeleteFirst', 'InvalidArgument'] as const).chain((aim) => aimed('ARMPageTableMap', aim)))]);
+  const parent = weighted<Action[]>([1, none], [1, fc.tuple(...[0, 1, 2].map(() => aimed('ARMASIDControlMakePool', 'RevokeFirst')))]);
+  const copied = weighted<Action[]>([1, none], [1, twice(aimed('ARMPageTableUnmap', 'RevokeFirst'))]);
+  const flushes = ['ARMPageClean_Data', 'ARMPageInvalidate_Data', 'ARMPageCleanInvalidate_Data', 'ARMPageUnify_Instruction'] as const;
+  const others = ['ARMPDClean_Data', 'ARMPDInvalidate_Data', 'ARMPDCleanInvalidate_Data', 'ARMPDUnify_Instruction', 'ARMPageTableMap', 'ARMPageMap'] as const;
+  const chain = fc.tuple(...Array.from({ length: 7 }, (_x, i) => aimed(flushes[i % 4]!, 'FailedLookup')), oneOf(others).chain((l) => aimed(l, 'FailedLookup')));
+  const stale = weighted<Action[]>([2, none], [1, chain]);
+  const pds = weighted<Action[]>([2, none], [1, one(aimed('ARMASIDPoolAssign', 'ok'))]);
+  return fc.tuple(mapped, tables, parent, copied, stale, pds).map((parts) => parts.flat());
 }

@@ -14,11 +14,57 @@ import type { isFinalCap } from './empty-slot.js';
 import { KernelPanic } from './panic.js';
 import { noteObjectReplaced } from './ref-index.js';
 
+type Heap = KernelState['kheap'];
+
+// A memo of the last objects read or written, as (heap, address, object) triples, so that a
+// kernel entry's many reads of the same few objects (the current thread above all, read
+// again after each of its own updates) skip the hash trie. A heap is an immutable value, so
+// a triple can never go stale; heaps under construction (`withMutations`) are never memoised.
+const MEMO_SIZE = 8;
+const memoHeap: (Heap | undefined)[] = new Array<Heap | undefined>(MEMO_SIZE).fill(undefined);
+const memoPtr: number[] = new Array<number>(MEMO_SIZE).fill(-1);
+const memoObj: (KernelObject | undefined)[] = new Array<KernelObject | undefined>(MEMO_SIZE).fill(undefined);
+
+function memoIndex(ptr: number): number {
+  return ((ptr >>> 4) ^ (ptr >>> 9) ^ (ptr >>> 12)) & (MEMO_SIZE - 1);
+}
+
+function isTransient(heap: Heap): boolean {
+  return (heap as unknown as { readonly __ownerID?: unknown }).__ownerID !== undefined;
+}
+
+function remember(heap: Heap, ptr: number, obj: KernelObject | undefined): void {
+  if (isTransient(heap)) return;
+  const i = memoIndex(ptr);
+  memoHeap[i] = heap;
+  memoPtr[i] = ptr;
+  memoObj[i] = obj;
+}
+
+// `heap.get(ptr)`, through the memo.
+function lookup(heap: Heap, ptr: number): KernelObject | undefined {
+  const i = memoIndex(ptr);
+  if (memoHeap[i] === heap && memoPtr[i] === ptr) return memoObj[i];
+  const obj = heap.get(ptr);
+  remember(heap, ptr, obj);
+  return obj;
+}
+
 /** The object at `ptr`. @see l4v get_object */
 export function getObject(s: KernelState, ptr: number): KernelObject {
-  const obj = s.kheap.get(ptr);
+  const obj = lookup(s.kheap, ptr);
   if (obj === undefined) throw new KernelPanic(`no object at 0x${ptr.toString(16)}`);
   return obj;
+}
+
+/**
+ * `heap` with `obj` at `ptr` (the bare heap write of `set_object`; the caller keeps the count
+ * of cap references, see `ref-index.ts`).
+ */
+export function heapWith(heap: Heap, ptr: number, obj: KernelObject): Heap {
+  const next = heap.set(ptr, obj);
+  remember(next, ptr, obj);
+  return next;
 }
 
 /**
@@ -33,7 +79,7 @@ export function setObject(s: KernelState, ptr: number, obj: KernelObject): Kerne
 
 // The heap write of `set_object`, once `old` (the object at `ptr`) has been read.
 function replaceObject(s: KernelState, ptr: number, old: KernelObject, obj: KernelObject): KernelState {
-  const kheap = s.kheap.set(ptr, obj);
+  const kheap = heapWith(s.kheap, ptr, obj);
   noteObjectReplaced(s.kheap, kheap, old, obj);
   return updateState(s, 'kheap', kheap);
 }
@@ -44,14 +90,14 @@ function replaceObject(s: KernelState, ptr: number, old: KernelObject, obj: Kern
  * cap references behind {@link isFinalCap} carries over instead of being rebuilt.
  */
 export function insertObject(s: KernelState, ptr: number, obj: KernelObject): KernelState {
-  const kheap = s.kheap.set(ptr, obj);
-  noteObjectReplaced(s.kheap, kheap, s.kheap.get(ptr), obj);
+  const kheap = heapWith(s.kheap, ptr, obj);
+  noteObjectReplaced(s.kheap, kheap, lookup(s.kheap, ptr), obj);
   return updateState(s, 'kheap', kheap);
 }
 
 /** The TCB at `ptr`, or undefined if there is none. @see l4v get_tcb */
 export function getTCBOpt(s: KernelState, ptr: number): TCB | undefined {
-  const obj = s.kheap.get(ptr);
+  const obj = lookup(s.kheap, ptr);
   return obj?.kind === 'TCB' ? obj : undefined;
 }
 

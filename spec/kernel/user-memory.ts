@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { frameCopy } from '../state/frame.js';
 import { updateMachine, updateState, type KernelState, type MachineState } from '../state/kernel-state.js';
 import { KernelPanic } from './panic.js';
 
@@ -67,7 +68,7 @@ export function storeWords(s: KernelState, paddr: number, values: readonly numbe
       i = end;
       continue;
     }
-    const frame = old === undefined ? new Uint8Array(FRAME_SIZE) : old.slice();
+    const frame = frameCopy(old);
     let nonZero = false;
     for (; i < values.length && frameOf(paddr + 4 * i) === n; i++) {
       const o = (paddr + 4 * i) % FRAME_SIZE;

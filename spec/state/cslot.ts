@@ -25,8 +25,10 @@ export function slotKey(slot: CSlot): number {
   return slot.obj + index16(slot.index);
 }
 
+const SLOT_SIZE = 2 ** SLOT_BITS;
+
 function index16(index: number): number {
-  return index * 2 ** SLOT_BITS;
+  return index * SLOT_SIZE;
 }
 
 /** Whether two slots are the same slot. */

@@ -186,3 +186,26 @@ describe('PhysicalMemory', () => {
     expect([copy.contentEquals(mem), mem.contentEquals(copy)]).toEqual([false, false]);
   });
 });
+
+describe('physical memory, two frames at once', () => {
+  test.prop([fc.array(fc.tuple(fc.nat(3), fc.nat(1023), fc.integer()), { maxLength: 200 })])('word copies between frames and releases read back exactly', (ops) => {
+    const mem = new PhysicalMemory({ ramBase: IMX6_RAM_BASE, ramSize: 0x100000 });
+    const model = new Map<number, number>();
+    for (const [f, w, v] of ops) {
+      const a = IMX6_RAM_BASE + f * 4096 + 4 * w;
+      const b = IMX6_RAM_BASE + ((f + 1) % 4) * 4096 + 4 * w;
+      if (v % 7 === 0) {
+        mem.zeroRange(IMX6_RAM_BASE + f * 4096, 4096);
+        for (let i = 0; i < 1024; i++) model.delete(IMX6_RAM_BASE + f * 4096 + 4 * i);
+      } else {
+        mem.write32(a, v);
+        model.set(a, v >>> 0);
+        mem.write32(b, mem.read32(a));
+        model.set(b, model.get(a)!);
+      }
+      expect(mem.read32(a)).toBe(model.get(a) ?? 0);
+      expect(mem.read32(b)).toBe(model.get(b) ?? 0);
+    }
+  });
+});
+

@@ -3,53 +3,15 @@
 // switch action, and then checks that the choices complete what they are meant to.
 import { describe, expect, it } from 'vitest';
 import { test } from '@fast-check/vitest';
-import { OBJECT_TYPE_NUMBER } from '../../abi/objecttype.js';
-import type { Action, ObjectAction, RendezvousAction, RendezvousPattern } from '../../refinement/generators/action.js';
-import { applyUserWrites } from '../../refinement/check/run.js';
-import { bootedSpec, SPEC } from '../../refinement/check/spec-kernel.js';
+import type { Action, RendezvousAction, RendezvousPattern } from '../../refinement/generators/action.js';
 import { rendezvousAction, waitingCaller } from '../../refinement/generators/rendezvous.js';
 import { resolveAction } from '../../refinement/generators/resolve.js';
-import type { KernelState } from '../../spec/state/kernel-state.js';
-import type { Notification, TCB } from '../../spec/state/object.js';
-
-const BOOT = bootedSpec();
-const ROOT_TCB = BOOT.curThread;
-
-function step(s: KernelState, a: Action): { s: KernelState; text: string } {
-  const r = resolveAction(s, a);
-  return { s: SPEC.step(applyUserWrites(s, r), r.event).state, text: r.text };
-}
+import type { Notification } from '../../spec/state/object.js';
+import { BOOT, ROOT_TCB, step, tcb, twoThreads } from './two-threads.js';
 
 const rdv = (first: RendezvousPattern, k = 2, more: Partial<RendezvousAction> = {}): RendezvousAction => ({
   t: 'Rendezvous', first, k, label: 0, mrs: [5, 6], word: 3, word2: 1, ...more,
 });
-
-const tcb = (s: KernelState, t: number): TCB => s.kheap.get(t) as TCB;
-
-const make = (type: number): Action => ({
-  t: 'Retype', syscall: 'SysCall', untyped: { how: 'ready', k: 0 }, type, sizeBits: 0, root: { how: 'root' }, node: { how: 'self' },
-  offset: { how: 'empty', k: 5 }, count: 1, shortBy: 0, noExtraCaps: false, pendingIRQ: null,
-});
-
-const onChild = (label: ObjectAction['label'], mrs: ObjectAction['mrs'], caps: ObjectAction['caps']): Action => ({
-  t: 'Object', syscall: 'SysCall', label, cap: { how: 'child-tcb', k: 0 }, mrs, caps, shortBy: 0, noExtraCaps: false, pendingIRQ: null,
-});
-
-// The root task, a second thread ready at its priority sharing its CSpace and VSpace (with no
-// fault handler), and an endpoint.
-function twoThreads(): { s: KernelState; child: number } {
-  let s = BOOT;
-  const setup: Action[] = [
-    make(OBJECT_TYPE_NUMBER.Endpoint), make(OBJECT_TYPE_NUMBER.TCB),
-    onChild('TCBConfigure', [0, 0, 0, 0x18000], [{ how: 'root-cnode', k: 0 }, { how: 'root-pd', k: 0 }, { how: 'root-buffer', k: 0 }]),
-    onChild('TCBSetPriority', [255], [{ how: 'root-tcb', k: 0 }]),
-    onChild('TCBResume', [], []),
-  ];
-  for (const a of setup) s = step(s, a).s;
-  const child = [...s.kheap.keys()].find((p) => s.kheap.get(p)?.kind === 'TCB' && p !== ROOT_TCB && tcb(s, p).state.kind !== 'IdleThreadState')!;
-  expect(tcb(s, child)).toMatchObject({ state: { kind: 'Restart' }, priority: 255 });
-  return { s, child };
-}
 
 describe('rendezvous', () => {
   it('waits, is called, and replies to the caller', () => {
