@@ -43,9 +43,9 @@ export function capTag(w0: number): number {
   return (w0 & 0xe) === 0xe ? w0 & 0xff : w0 & 0xf;
 }
 
-function vmRights(code: number, where: string): VMRights {
+function vmRights(code: number, where: Where): VMRights {
   const r = VM_RIGHTS[code];
-  if (r === undefined) throw new AbstractionError(`${where}: frame cap with VM rights ${code} (VMNoAccess)`);
+  if (r === undefined) throw new AbstractionError(`${whereText(where)}: frame cap with VM rights ${code} (VMNoAccess)`);
   return r;
 }
 
@@ -53,8 +53,18 @@ function frameMapping(asid: number, vaddr: number): { asid: number; vaddr: numbe
   return asid === 0 ? null : { asid, vaddr };
 }
 
+/**
+ * Names the slot in errors: the text itself, or a CTE's address (made into `CTE 0x…` only
+ * when an error needs it, as a cap is decoded far more often than one is wrong).
+ */
+export type Where = string | number;
+
+function whereText(where: Where): string {
+  return typeof where === 'number' ? `CTE 0x${where.toString(16)}` : where;
+}
+
 /** The cap in the two words; `where` names the slot in errors. */
-export function capFromWords(w0: number, w1: number, where: string): Cap {
+export function capFromWords(w0: number, w1: number, where: Where): Cap {
   switch (capTag(w0)) {
     case 0x0:
       return { kind: 'NullCap' };
@@ -90,7 +100,7 @@ export function capFromWords(w0: number, w1: number, where: string): Cap {
     case 0x3: {
       const asid = bits(w0, 28, 22) * 1024 + bits(w1, 29, 20);
       const size = FRAME_SIZES[bits(w1, 31, 30)]!;
-      if (size === 'ARMSmallPage') throw new AbstractionError(`${where}: frame cap (not small) of size 4 KiB`);
+      if (size === 'ARMSmallPage') throw new AbstractionError(`${whereText(where)}: frame cap (not small) of size 4 KiB`);
       return {
         kind: 'FrameCap', isDevice: flag(w0, 29), ptr: bits(w0, 21, 4) * 2 ** 14, size,
         rights: vmRights(bits(w1, 19, 18), where), mapping: frameMapping(asid, bits(w1, 17, 0) * 2 ** 14),
@@ -105,7 +115,7 @@ export function capFromWords(w0: number, w1: number, where: string): Cap {
     case 0xb:
       return { kind: 'ASIDControlCap' };
     default:
-      throw new AbstractionError(`${where}: unknown cap tag 0x${capTag(w0).toString(16)} (words 0x${(w0 >>> 0).toString(16)} 0x${(w1 >>> 0).toString(16)})`);
+      throw new AbstractionError(`${whereText(where)}: unknown cap tag 0x${capTag(w0).toString(16)} (words 0x${(w0 >>> 0).toString(16)} 0x${(w1 >>> 0).toString(16)})`);
   }
 }
 

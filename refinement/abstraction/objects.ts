@@ -24,7 +24,7 @@ import { AbstractionError, capFromWords } from './cap-words.js';
 
 /** The cap in the CTE at `cte`. */
 export function capAt(mem: PhysicalMemory, cte: number): Cap {
-  return capFromWords(mem.read32(cte), mem.read32(cte + 4), `CTE 0x${cte.toString(16)}`);
+  return capFromWords(mem.read32(cte), mem.read32(cte + 4), cte);
 }
 
 /** The object at `addr` as the ghost entry `g` says it is. */
@@ -63,7 +63,7 @@ export function cnodeAt(mem: PhysicalMemory, addr: number, bits: number): Kernel
       const cte = addr + 16 * i;
       const w0 = mem.read32(cte);
       if (w0 === 0 && mem.read32(cte + 4) === 0) continue;
-      const cap = capFromWords(w0, mem.read32(cte + 4), `CTE 0x${cte.toString(16)}`);
+      const cap = capFromWords(w0, mem.read32(cte + 4), cte);
       if (cap.kind !== 'NullCap') m.set(i, cap);
     }
   });
@@ -151,12 +151,13 @@ function fault(w0: number, w1: number, l0: number, l1: number, base: number): Fa
   }
 }
 
-// A queue of `tcb_t` pointers linked through tcbEPNext, as object bases.
-function queue(mem: PhysicalMemory, head: number, what: string): number[] {
+// A queue of `tcb_t` pointers linked through tcbEPNext, as object bases; `what` and `addr`
+// name the endpoint or notification in errors.
+function queue(mem: PhysicalMemory, head: number, what: string, addr: number): number[] {
   const out: number[] = [];
   const seen = new Set<number>();
   for (let t = head; t !== 0; t = mem.read32(t + TCB_EP_NEXT)) {
-    if (seen.has(t)) throw new AbstractionError(`${what}: queue has a cycle at 0x${t.toString(16)}`);
+    if (seen.has(t)) throw new AbstractionError(`${what} 0x${addr.toString(16)}: queue has a cycle at 0x${t.toString(16)}`);
     seen.add(t);
     out.push(t - TCB_OFFSET);
   }
@@ -167,16 +168,15 @@ function queue(mem: PhysicalMemory, head: number, what: string): number[] {
 export function endpointAt(mem: PhysicalMemory, addr: number): KernelObject {
   const w0 = mem.read32(addr);
   const head = (mem.read32(addr + 4) & 0xfffffff0) >>> 0;
-  const where = `endpoint 0x${addr.toString(16)}`;
   switch (w0 & 3) {
     case 0:
       return { kind: 'Endpoint', state: { kind: 'IdleEP' } };
     case 1:
-      return { kind: 'Endpoint', state: { kind: 'SendEP', queue: queue(mem, head, where) } };
+      return { kind: 'Endpoint', state: { kind: 'SendEP', queue: queue(mem, head, 'endpoint', addr) } };
     case 2:
-      return { kind: 'Endpoint', state: { kind: 'RecvEP', queue: queue(mem, head, where) } };
+      return { kind: 'Endpoint', state: { kind: 'RecvEP', queue: queue(mem, head, 'endpoint', addr) } };
     default:
-      throw new AbstractionError(`${where}: state 3`);
+      throw new AbstractionError(`endpoint 0x${addr.toString(16)}: state 3`);
   }
 }
 
@@ -186,24 +186,24 @@ export function notificationAt(mem: PhysicalMemory, addr: number): KernelObject 
   const head = (mem.read32(addr + 4) & 0xfffffff0) >>> 0;
   const bound = (mem.read32(addr + 12) & 0xfffffff0) >>> 0;
   const boundTCB = bound === 0 ? null : bound - TCB_OFFSET;
-  const where = `notification 0x${addr.toString(16)}`;
   switch (w0 & 3) {
     case 0:
       return { kind: 'Notification', state: { kind: 'IdleNtfn' }, boundTCB };
     case 1:
-      return { kind: 'Notification', state: { kind: 'WaitingNtfn', queue: queue(mem, head, where) }, boundTCB };
+      return { kind: 'Notification', state: { kind: 'WaitingNtfn', queue: queue(mem, head, 'notification', addr) }, boundTCB };
     case 2:
       return { kind: 'Notification', state: { kind: 'ActiveNtfn', badge: mem.read32(addr + 8) }, boundTCB };
     default:
-      throw new AbstractionError(`${where}: state 3`);
+      throw new AbstractionError(`notification 0x${addr.toString(16)}: state 3`);
   }
 }
 
 const AP_RIGHTS: readonly (VMRights | undefined)[] = [undefined, 'VMKernelOnly', 'VMReadOnly', 'VMReadWrite'];
 
-function mappingRights(a: MappingAttributes, where: string): VMRights {
+// `table` names the PD or PT (`PD`/`PT`), at `base`, entry `i`: formatted only for an error.
+function mappingRights(a: MappingAttributes, table: string, base: number, i: number): VMRights {
   const r = a.apx === 0 ? AP_RIGHTS[a.ap] : undefined;
-  if (r === undefined) throw new AbstractionError(`${where}: access permissions APX ${a.apx} AP ${a.ap}`);
+  if (r === undefined) throw new AbstractionError(`${table} 0x${base.toString(16)}[${i}]: access permissions APX ${a.apx} AP ${a.ap}`);
   return r;
 }
 
@@ -218,7 +218,6 @@ function pdEntries(mem: PhysicalMemory, pd: number): PMap<number, PDE> {
     for (let i = 0; i < 4096; i++) {
       const w = mem.read32(pd + 4 * i);
       if (w === 0) continue;
-      const where = `PD 0x${pd.toString(16)}[${i}]`;
       const d = decodePde(w);
       switch (d.kind) {
         case 'Invalid':
@@ -228,10 +227,10 @@ function pdEntries(mem: PhysicalMemory, pd: number): PMap<number, PDE> {
           m.set(i, { kind: 'PageTablePDE', table: d.address, parityEnabled: d.p === 1 });
           break;
         case 'Section':
-          m.set(i, { kind: 'SectionPDE', frame: d.address, attributes: attributes(d, d.p), rights: mappingRights(d, where) });
+          m.set(i, { kind: 'SectionPDE', frame: d.address, attributes: attributes(d, d.p), rights: mappingRights(d, 'PD', pd, i) });
           break;
         case 'SuperSection':
-          m.set(i, { kind: 'SuperSectionPDE', frame: d.address, attributes: attributes(d, d.p), rights: mappingRights(d, where) });
+          m.set(i, { kind: 'SuperSectionPDE', frame: d.address, attributes: attributes(d, d.p), rights: mappingRights(d, 'PD', pd, i) });
           break;
       }
     }
@@ -243,10 +242,9 @@ function ptEntries(mem: PhysicalMemory, pt: number): PMap<number, PTE> {
     for (let i = 0; i < 256; i++) {
       const w = mem.read32(pt + 4 * i);
       if (w === 0) continue;
-      const where = `PT 0x${pt.toString(16)}[${i}]`;
       const d = decodePte(w);
-      if (d.kind === 'Small') m.set(i, { kind: 'SmallPagePTE', frame: d.address, attributes: attributes(d, 0), rights: mappingRights(d, where) });
-      else if (d.kind === 'Large') m.set(i, { kind: 'LargePagePTE', frame: d.address, attributes: attributes(d, 0), rights: mappingRights(d, where) });
+      if (d.kind === 'Small') m.set(i, { kind: 'SmallPagePTE', frame: d.address, attributes: attributes(d, 0), rights: mappingRights(d, 'PT', pt, i) });
+      else if (d.kind === 'Large') m.set(i, { kind: 'LargePagePTE', frame: d.address, attributes: attributes(d, 0), rights: mappingRights(d, 'PT', pt, i) });
     }
   });
 }

@@ -24,7 +24,7 @@ const line = weighted<number>(
 );
 
 /** The destination slot of a new handler or SGI cap: mostly empty, sometimes full (`DeleteFirst`). */
-const destIndex = weighted<MessageWord>([8, capChoice([1, 'empty'])], [3, capChoice([1, 'any'])]);
+const destIndex = weighted<MessageWord>([7, capChoice([1, 'empty'])], [4, capChoice([1, 'any'])]);
 
 /** The destination depth: mostly 32, more often a near miss (`RangeError`, `FailedLookup`) than for other labels. */
 const destDepth = weighted<number>([5, fc.constant(32)], [1, fc.constantFrom(0, 31, 33, 12, 64)], [1, fc.constantFrom(31, 12)]);

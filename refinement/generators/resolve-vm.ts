@@ -4,7 +4,8 @@
  * yet, the step that makes one (a Retype, an ASID pool Assign, a page table mapped where a
  * small page needs one), so that map, re-map and unmap sequences build up over several
  * address spaces. Printed with the libsel4 argument names:
- * `ARMPageMap(frame@0x40, vaddr=0x40100000, rights=RW, attr=0x3, pd=pd@0x3)`.
+ * `ARMPageMap(frame@0x40, vaddr=0x40100000, rights=RW, attr=0x3, pd=pd@0x3)`. An action
+ * with an aim goes to `vm-aim.ts`, a step of the hardware-ASID scenario to `vm-hwasid.ts`.
  *
  * @module
  */

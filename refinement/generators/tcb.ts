@@ -11,7 +11,7 @@
  * @module
  */
 import fc from 'fast-check';
-import type { MessageWord, ObjectAction, TCB_LABELS } from './action.js';
+import type { CapChoice, MessageWord, ObjectAction, TCB_LABELS } from './action.js';
 import { capChoice, objectAction, rawCPtr, weighted, word } from './choices.js';
 
 /** A TCB invocation label. */
@@ -62,7 +62,7 @@ const bufferFrame = capChoice([10, 'root-buffer'], [4, 'frame'], [1, 'device-fra
 const otherThread = capChoice([8, 'other-tcb'], [2, 'tcb'], [1, 'cnode'], [1, 'empty']);
 
 /** ReadRegisters/WriteRegisters counts: 1..19, and the edges outside. */
-const count = weighted<number>([8, fc.integer({ min: 1, max: 19 })], [1, fc.constantFrom(0, 20, 1000)], [1, word]);
+const count = weighted<number>([6, fc.integer({ min: 1, max: 19 })], [2, fc.constantFrom(0, 20, 1000)], [1, word]);
 
 const flagWord = (set: number): fc.Arbitrary<number> => weighted<number>([5, fc.constant(0)], [4, fc.constant(set)], [1, word]);
 
@@ -105,9 +105,10 @@ export function tcbAction(label: TCBLabel): fc.Arbitrary<ObjectAction> {
     case 'TCBResume':
       return objectAction(label, capChoice([10, 'inactive-tcb'], [4, 'child-tcb'], [1, 'self-tcb'], [1, 'empty'], [1, 'cnode']), none, none);
     case 'TCBBindNotification':
-      // A thread bound already (bound first when there is none) must be refused: `IllegalOperation`.
+      // A thread bound already (bound first when there is none) must be refused: `IllegalOperation`;
+      // now and then no notification cap at all (`TruncatedMessage`).
       return objectAction(label, capChoice([6, 'child-tcb'], [3, 'self-tcb'], [5, 'bound-tcb'], [1, 'other-tcb'], [1, 'empty']), none,
-        tuple(capChoice([8, 'bindable'], [3, 'notification'], [1, 'endpoint'], [1, 'empty'])));
+        weighted<readonly CapChoice[]>([8, tuple(capChoice([8, 'bindable'], [3, 'notification'], [1, 'endpoint'], [1, 'empty']))], [1, none]));
     case 'TCBUnbindNotification':
       return objectAction(label, capChoice([8, 'bound-tcb'], [3, 'child-tcb'], [2, 'self-tcb'], [1, 'empty'], [1, 'cnode']), none, none);
     case 'TCBSetTLSBase':

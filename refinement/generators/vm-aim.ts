@@ -211,7 +211,8 @@ function pageMap(s: KernelState, v: CSpaceView, a: VMAction, given?: Slot<PDCap>
     }
     case 'FailedLookup': {
       // A page where no page table is, or any frame into an address space whose pool is gone.
-      if (a.k % 3 === 0 && stalePDs(s, v).length > 0) {
+      const pages = slots(v, 'FrameCap', (c) => !c.isDevice && c.mapping === null && frameBytes(c.size) < 0x100000);
+      if ((a.k % 3 === 0 || pages.length === 0) && stalePDs(s, v).length > 0) {
         const u = unmappedFrame(s, v, a, undefined, SIZES);
         if (isStep(u)) return u;
         return map(u, ARENA_BASE, kth(stalePDs(s, v), a.k)!.cptr, 'its ASID pool deleted');
@@ -305,7 +306,7 @@ function pdFlush(s: KernelState, v: CSpaceView, a: VMAction): ResolvedAction {
       return flush(kth(slots(v, 'PageDirectoryCap'), a.k)?.cptr ?? 3, ARENA_BASE + 0x40, ARENA_BASE + 0x40 - 0x40 * (a.k % 2), 'end ≤ start');
     case 'InvalidCapability': {
       const pd = kth(slots(v, 'PageDirectoryCap', (c) => c.asid === null), a.k);
-      if (pd === undefined) return makeObject(s, v, OBJECT_TYPE_NUMBER.PageDirectory, a.k, 0, 2);
+      if (pd === undefined) return send(a, kthEmpty(v.root!, a.k), [ARENA_BASE, ARENA_BASE + 0x40], [], 'an empty slot');
       return flush(pd.cptr, ARENA_BASE, ARENA_BASE + 0x40, 'no ASID');
     }
     case 'FailedLookup': {

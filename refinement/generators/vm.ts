@@ -3,7 +3,9 @@
  * size and page tables in the root task's address space and in others (page directories
  * assigned ASIDs from pools that ASIDControl_MakePool makes), rights and attributes, cache
  * flushes of frames and ranges of page directories, GetAddress; with the near misses that
- * reach each error seL4 gives (SEL4-API.md labels 33–49).
+ * reach each error seL4 gives (SEL4-API.md labels 33–49). Most draws aim at one outcome of
+ * their label (`ok` or one error, `vm-aim.ts` builds it); the rest are free, their fields
+ * alone deciding (raw addresses and words included).
  *
  * @module
  */
@@ -25,7 +27,7 @@ const ANY: readonly (readonly [VMAim, number])[] = [['ok', 1.2], ['IllegalOperat
 const ARGS: readonly (readonly [VMAim, number])[] = [...ANY, ['TruncatedMessage', 1]];
 // FailedLookup needs an address space whose pool has been deleted: a few steps first, so more draws.
 // (made in half of the traces' setup, vmSetup), so more draws.
-const PAGE_FLUSH_AIMS = [...ARGS, ['InvalidArgument', 1.2], ['FailedLookup', 1]] as const;
+const PAGE_FLUSH_AIMS = [...ARGS, ['InvalidArgument', 1.2], ['FailedLookup', 1.3]] as const;
 const PD_FLUSH_AIMS = [...ARGS, ['InvalidArgument', 1.1], ['RangeError', 1.2], ['FailedLookup', 1.2]] as const;
 
 /**
@@ -33,14 +35,14 @@ const PD_FLUSH_AIMS = [...ARGS, ['InvalidArgument', 1.1], ['RangeError', 1.2], [
  * 16.0.0's `decodeARM*` can return for it (refinement/check/coverage.ts lists the same).
  */
 export const VM_AIMS: Record<VMLabel, readonly (readonly [VMAim, number])[]> = {
-  ARMPageMap: [['ok', 0.4], ['IllegalOperation', 1], ['InvalidCapability', 1], ['TruncatedMessage', 1], ['InvalidArgument', 1.2], ['AlignmentError', 1.4], ['FailedLookup', 1.4], ['DeleteFirst', 1.4]],
+  ARMPageMap: [['ok', 0.4], ['IllegalOperation', 1], ['InvalidCapability', 1], ['TruncatedMessage', 1], ['InvalidArgument', 1.2], ['AlignmentError', 1.3], ['FailedLookup', 1.5], ['DeleteFirst', 1.6]],
   ARMPageUnmap: ANY,
   ARMPageGetAddress: ANY,
   ARMPageClean_Data: PAGE_FLUSH_AIMS,
   ARMPageInvalidate_Data: PAGE_FLUSH_AIMS,
   ARMPageCleanInvalidate_Data: PAGE_FLUSH_AIMS,
   ARMPageUnify_Instruction: PAGE_FLUSH_AIMS,
-  ARMPageTableMap: [['ok', 0.6], ['IllegalOperation', 1], ['InvalidCapability', 1], ['TruncatedMessage', 1], ['InvalidArgument', 1.2], ['DeleteFirst', 1.2], ['FailedLookup', 1.4]],
+  ARMPageTableMap: [['ok', 1], ['IllegalOperation', 1], ['InvalidCapability', 1], ['TruncatedMessage', 1], ['InvalidArgument', 1.2], ['DeleteFirst', 1.2], ['FailedLookup', 1.4]],
   ARMPageTableUnmap: [...ANY, ['RevokeFirst', 1.4]],
   ARMPDClean_Data: PD_FLUSH_AIMS,
   ARMPDInvalidate_Data: PD_FLUSH_AIMS,
@@ -97,32 +99,31 @@ function aimed(label: VMLabel, aim: VMAim): fc.Arbitrary<Action> {
 
 /**
  * The VM part of a trace's setup (each part in some traces only; none when a trace has room
- * for fewer than 8 setup steps): a frame or two mapped; spare page tables (the first
- * PageTable_Map makes a few) and one error only an unmapped table meets; a 4 KiB untyped with
+ * for fewer than 8 setup steps): spare page tables (the first PageTable_Map makes a few)
+ * then one outcome only an unmapped table meets; a 4 KiB untyped with
  * a child (the steps make 4 KiB untypeds, retype an endpoint from one, then MakePool meets
  * RevokeFirst); a page table cap with a copy (CNode_Copy, then Unmap meets RevokeFirst); an
  * address space whose ASID pool has been deleted, with a section still recording its mapping
  * there (up to seven steps, the rest page flushes meeting FailedLookup, then a map or flush
- * of another label meeting it too); unassigned page directories. A single draw in the body
- * rarely meets a chain of setup steps, so these come first, each part ending in the outcome
- * it prepares.
+ * of another label meeting it too); then two draws of the body's VM mix. A single draw in
+ * the body rarely meets a chain of setup steps, so these come first, each part ending in the
+ * outcome it prepares.
  */
 export function vmSetup(most: number): fc.Arbitrary<Action[]> {
   if (!VM_LABELS.every(isModelled) || most < 8) return fc.constant([]);
   const none = fc.constant<Action[]>([]);
-  const one = (a: fc.Arbitrary<Action>): fc.Arbitrary<Action[]> => a.map((x) => [x]);
   const twice = (a: fc.Arbitrary<Action>): fc.Arbitrary<Action[]> => a.map((x) => [x, x]);
   const oneOf = <T>(xs: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...xs);
-  // The root task's image frames are mapped already: a frame or two more now and then.
-  const mapped = weighted<Action[]>([2, none], [1, fc.array(aimed('ARMPageMap', 'ok'), { minLength: 1, maxLength: 2 })]);
   // Spare page tables (made by the first draw), then one of the errors only an unmapped one meets.
-  const tables = weighted<Action[]>([1, none], [3, twice(oneOf(['DeleteFirst', 'InvalidArgument'] as const).chain((aim) => aimed('ARMPageTableMap', aim)))]);
+  const tables = weighted<Action[]>([1, none], [3, twice(oneOf(['DeleteFirst', 'InvalidArgument', 'ok'] as const).chain((aim) => aimed('ARMPageTableMap', aim)))]);
   const parent = weighted<Action[]>([1, none], [1, fc.tuple(...[0, 1, 2].map(() => aimed('ARMASIDControlMakePool', 'RevokeFirst')))]);
   const copied = weighted<Action[]>([1, none], [1, twice(aimed('ARMPageTableUnmap', 'RevokeFirst'))]);
   const flushes = ['ARMPageClean_Data', 'ARMPageInvalidate_Data', 'ARMPageCleanInvalidate_Data', 'ARMPageUnify_Instruction'] as const;
-  const others = ['ARMPDClean_Data', 'ARMPDInvalidate_Data', 'ARMPDCleanInvalidate_Data', 'ARMPDUnify_Instruction', 'ARMPageTableMap', 'ARMPageMap'] as const;
+  const others = [...flushes, 'ARMPDClean_Data', 'ARMPDInvalidate_Data', 'ARMPDCleanInvalidate_Data', 'ARMPDUnify_Instruction', 'ARMPageTableMap', 'ARMPageMap'] as const;
   const chain = fc.tuple(...Array.from({ length: 7 }, (_x, i) => aimed(flushes[i % 4]!, 'FailedLookup')), oneOf(others).chain((l) => aimed(l, 'FailedLookup')));
-  const stale = weighted<Action[]>([2, none], [1, chain]);
-  const pds = weighted<Action[]>([2, none], [1, one(aimed('ARMASIDPoolAssign', 'ok'))]);
-  return fc.tuple(mapped, tables, parent, copied, stale, pds).map((parts) => parts.flat());
+  const stale = weighted<Action[]>([1, none], [1, chain]);
+  // Two draws of the body's VM mix, which the parts above have prepared for.
+  const labels = vmLabelWeights(isModelled);
+  const draw = fc.oneof(...labels.map(([l, w]) => ({ weight: Math.round(w * 10), arbitrary: vmAction(l) as fc.Arbitrary<Action> })));
+  return fc.tuple(tables, parent, copied, stale, fc.array(draw, { minLength: 2, maxLength: 2 })).map((parts) => parts.flat());
 }

@@ -11,7 +11,9 @@ import type { KernelState } from '../../spec/state/kernel-state.js';
 import type { Action } from '../../refinement/generators/action.js';
 
 // CNode invocations, interrupts, Yield/Reply: the part of the mix every kernel here models.
-const cnodeMix = actionArb({ ...DEFAULT_WEIGHTS, retype: 0, make: 0, raw: 0, fault: 0, tcb: 0, irq: 0, domain: 0, ipc: 0, userIRQ: 0, rendezvous: 0 }).filter((a) => !(a.t === 'CNode' && a.node.how === 'untyped'));
+const cnodeMix = actionArb({
+  ...DEFAULT_WEIGHTS, retype: 0, make: 0, raw: 0, fault: 0, tcb: 0, irq: 0, domain: 0, ipc: 0, userIRQ: 0, rendezvous: 0, switch: 0, vm: 0, fastpath: 0, aim: 0,
+}).filter((a) => !(a.t === 'CNode' && a.node.how === 'untyped'));
 
 // A wrapper that flips the lowest guard bit of every CNode cap with a non-zero guard in the
 // root CNode after each step (only Mint and Mutate make those): the kind of one-field
