@@ -279,7 +279,7 @@ export interface ActionWeights {
 
 /** The default mix. */
 export const DEFAULT_WEIGHTS: ActionWeights = {
-  cnode: 6.5, retype: 12, make: 9, raw: 2, interrupt: 2, plain: 2, fault: 8, tcb: 3, irq: 5.5, domain: 5, ipc: 10, userIRQ: 14, switch: 15, vm: 60, rendezvous: 20, fastpath: 60, aim: 12,
+  cnode: 6.5, retype: 12, make: 9, raw: 2, interrupt: 2, plain: 2, fault: 8, tcb: 3, irq: 5.5, domain: 5, ipc: 8, userIRQ: 14, switch: 15, vm: 60, rendezvous: 16, fastpath: 80, aim: 12,
 };
 
 /** Whether any IPC path is modelled (the IPC actions resolve to Yield where theirs is not). */

@@ -135,6 +135,7 @@ export function capTo(c: Ctx, ep: number, ok: (x: EndpointCap) => boolean, right
   return { step: copyCap(c, src, rights) };
 }
 
+/** Whether a Call through `x` leaves a reply cap (Send, and Grant or GrantReply). */
 export const canCall = (x: EndpointCap): boolean => x.rights.write && (x.rights.grant || x.rights.grantReply);
 
 /** Call `srv`'s endpoint through a cap with Send and Grant (or GrantReply), copying one first if needed. */
@@ -153,7 +154,7 @@ export function replyRecv(c: Ctx, why: string, send = false): ResolvedAction | u
 // ---- the current thread's role ----
 
 /** The current thread waits on an idle endpoint to be called (when it may block and holds no reply cap). */
-export function await_(c: Ctx): ResolvedAction | undefined {
+export function waitToBeCalled(c: Ctx): ResolvedAction | undefined {
   if (callerOf(c.s) !== undefined || boundActive(c.s) || !mayBlock(c.s)) return undefined;
   const idle = endpointSlots(c.v, (x) => x.rights.read && endpointAt(c.s, x.ptr)?.state.kind === 'IdleEP');
   const ep = kth(idle, c.a.k);
@@ -178,7 +179,7 @@ export function getCaller(c: Ctx): ResolvedAction | undefined {
   const srv = servers(c, (x) => vspaceOK(x.t));
   const why = 'so that the receiver holds a reply cap';
   if (srv !== undefined && (c.isRoot ? c.a.k % 4 === 1 : c.a.k % 4 !== 1)) return callServer(c, srv, why);
-  return await_(c) ?? (srv === undefined ? undefined : callServer(c, srv, why));
+  return waitToBeCalled(c) ?? (srv === undefined ? undefined : callServer(c, srv, why));
 }
 
 // ---- address spaces ----
@@ -197,7 +198,7 @@ export function sparePD(c: Ctx, fresh: boolean): { cptr: number } | { step: Reso
   const pool = rootSlotsWhere(c.v, (x) => x.kind === 'ASIDPoolCap')[0];
   const unassigned = kth(rootSlotsWhere(c.v, (x) => x.kind === 'PageDirectoryCap' && x.asid === null), c.a.k);
   if (unassigned === undefined || pool === undefined) return { step: makeObject(c.s, c.v, OBJECT_TYPE_NUMBER.PageDirectory, c.a.k) };
-  return { step: (call(c, 'ARMASIDPoolAssign', [], [unassigned], pool, `ARMASIDPoolAssign(pool@${hex(pool)}, pd=pd@${hex(unassigned)})`)) };
+  return { step: call(c, 'ARMASIDPoolAssign', [], [unassigned], pool, `ARMASIDPoolAssign(pool@${hex(pool)}, pd=pd@${hex(unassigned)})`) };
 }
 
 /** Gives thread `tcb` a page directory of its own (`fresh`: without a hardware ASID). */
@@ -246,7 +247,7 @@ export function armedSlots(c: Ctx): number[] {
 /** A thread without a valid VSpace root waits to be called (unless a receiver failing the check already waits). */
 export function brokenWaits(c: Ctx): ResolvedAction | undefined {
   if (c.isRoot || vspaceOK(c.cur) || servers(c, (x) => !vspaceOK(x.t)) !== undefined) return undefined;
-  return chain(await_(c));
+  return chain(waitToBeCalled(c));
 }
 
 /** Breaks the VSpace root of a thread other than the root task (it stays broken while it waits, calls and is called). */
@@ -283,8 +284,17 @@ export function makeFaulted(c: Ctx): ResolvedAction | undefined {
   });
   const q = kth(queued, c.a.k);
   if (q !== undefined) return chain(call(c, 'TCBResume', [], [], q, `TCBResume(tcb@${hex(q)}) (its fault stays saved)`));
-  if (!c.isRoot && hasFaultHandler(c.s, c.s.curThread) && !handlerWaiting(c.s, c.s.curThread) && mayBlock(c.s)) {
-    return (fault(c.s, c.v, { t: 'Fault', what: 'UserLevelFault', word: c.a.k, word2: 0, evenRoot: false }));
+  if (!c.isRoot && hasFaultHandler(c.s, c.s.curThread)) {
+    if (!handlerWaiting(c.s, c.s.curThread)) {
+      return mayBlock(c.s) ? fault(c.s, c.v, { t: 'Fault', what: 'UserLevelFault', word: c.a.k, word2: 0, evenRoot: false }) : undefined;
+    }
+    // Its handler waits (the fault would be received at once): a handler nobody waits on instead.
+    const idle = kth(rootSlotsWhere(c.v, (x) => isHandlerCap(x) && endpointAt(c.s, (x as EndpointCap).ptr)?.state.kind !== 'RecvEP'), c.a.k);
+    const self = threadSlot(c.v, c.s.curThread);
+    if (idle === undefined || self === undefined) return makeObject(c.s, c.v, OBJECT_TYPE_NUMBER.Endpoint, c.a.k);
+    const vt = c.cur.caps[1];
+    const pd = vt.kind === 'PageDirectoryCap' ? pdSlot(c.v, vt.ptr) ?? 3 : 3;
+    return chain(call(c, 'TCBSetSpace', [idle, 0, 0], [2, pd], self, `TCBSetSpace(tcb@${hex(self)}, faultEP=ep@${hex(idle)}, cspace=root, vspace=pd@${hex(pd)})`));
   }
   return giveHandler(c, c.isRoot ? undefined : c.s.curThread);
 }
@@ -301,7 +311,7 @@ export function giveHandler(c: Ctx, tcb: number | undefined): ResolvedAction | u
   const tt = t?.kind === 'ThreadCap' ? tcbAt(c.s, t.tcb) : undefined;
   const vt = tt?.caps[1];
   const pd = vt?.kind === 'PageDirectoryCap' ? pdSlot(c.v, vt.ptr) ?? 3 : 3;
-  return (call(c, 'TCBSetSpace', [h, 0, 0], [2, pd], slot, `TCBSetSpace(tcb@${hex(slot)}, faultEP=ep@${hex(h)}, cspace=root, vspace=pd@${hex(pd)})`));
+  return call(c, 'TCBSetSpace', [h, 0, 0], [2, pd], slot, `TCBSetSpace(tcb@${hex(slot)}, faultEP=ep@${hex(h)}, cspace=root, vspace=pd@${hex(pd)})`);
 }
 
 /** Raises a ready thread (not the root task) to `prio` at least, if one is below it; a thread is brought up otherwise. */

@@ -14,6 +14,9 @@
  *   null cap), a priority lowered, a domain changed, a notification bound and signalled, a
  *   thread faulted to its handler and resumed (its fault stays saved), ...
  *
+ * A trace has few fastpath entries and its state is gone when it ends, so most draws pursue
+ * one goal per trace, and a draw completes a goal another draw set up when the state holds it.
+ *
  * @module
  */
 import { OBJECT_TYPE_NUMBER } from '../../abi/objecttype.js';
@@ -41,7 +44,7 @@ export function resolveFastpath(s: KernelState, v: CSpaceView, drawn: FastpathAc
   // Most draws pursue the trace's goal, so that the few fastpath entries of one trace carry
   // one chain of setup steps to its end: a goal fixed by the slot the trace's first endpoint
   // cap went to (a random slot, which stays put while the trace runs).
-  const [path, goal] = drawn.k % 3 === 0 ? [drawn.path, drawn.goal] : TRACE_GOALS[eps[0]! % TRACE_GOALS.length]!;
+  const [path, goal] = drawn.k % 5 === 0 ? [drawn.path, drawn.goal] : TRACE_GOALS[eps[0]! % TRACE_GOALS.length]!;
   const a: FastpathAction = { ...drawn, path, goal };
   const c: Ctx = { s, v, a, cur: v.tcb, isRoot: s.curThread === rootTask(v) };
   const steps = a.path === 'SysCall' ? CALL_STEPS : REPLY_RECV_STEPS;
@@ -56,8 +59,8 @@ export function resolveFastpath(s: KernelState, v: CSpaceView, drawn: FastpathAc
       if (r !== undefined && F.finalGoal(r) === goal) return r;
     }
   }
-  // Else the step nearest its goal, of this draw's goal or another's: successive draws then
-  // carry one chain of setup steps on rather than each beginning its own.
+  // Else this goal's step; for some k, when that begins a chain, a step that carries another
+  // goal's chain on instead (successive draws then finish chains rather than begin new ones).
   if (a.goal === 'hit' || F.isChain(own) || (a.k >>> 2) % 3 !== 0) return own ?? F.bringUp(c);
   for (let i = 0; i < ALL_GOALS.length; i++) {
     const [path, goal] = ALL_GOALS[(i + a.k) % ALL_GOALS.length]!;
@@ -98,7 +101,7 @@ function callGoal(c: Ctx, check: string | undefined, setup: (srv: Server) => Res
   if (any !== undefined && (check !== 'domain' || !c.isRoot)) return F.callServer(c, any, `the receiver fails ${callCheck(c, any) ?? 'nothing'}`);
   // The root task lets another thread run and wait rather than wait itself (a receiver other
   // than the root task is what the checks after the cap need).
-  return otherwise() ?? (c.isRoot ? F.bringUp(c) : F.await_(c));
+  return otherwise() ?? (c.isRoot ? F.bringUp(c) : F.waitToBeCalled(c));
 }
 
 const CALL_STEPS: Record<string, Step> = {
@@ -115,7 +118,7 @@ const CALL_STEPS: Record<string, Step> = {
     const srv = F.servers(c, () => true);
     if (srv !== undefined) return F.final('fault', F.callServer(c, srv, 'the caller has a fault saved'));
     if (noSend !== undefined) return F.final('fault', F.ipc(c, 'SysCall', noSend, 'the caller has a fault saved'));
-    return F.await_(c);
+    return F.waitToBeCalled(c);
   },
   epRights: (c) => {
     const have = kth(endpointSlots(c.v, (x) => !x.rights.write), c.a.k);
@@ -191,8 +194,12 @@ const REPLY_RECV_STEPS: Record<string, Step> = {
     return undefined;
   }),
   fault: (c) => {
-    if (c.cur.fault === null) return F.makeFaulted(c);
-    if (callerOf(c.s) === undefined) return F.chain(F.await_(c)) ?? F.getCaller(c);
+    if (c.cur.fault === null) {
+      // A thread with a fault saved waits: call it, so that it holds a reply cap.
+      const srv = F.servers(c, (x) => x.t.fault !== null);
+      return srv === undefined ? F.makeFaulted(c) : F.chain(F.callServer(c, srv, 'the receiver has a fault saved'));
+    }
+    if (callerOf(c.s) === undefined) return F.chain(F.waitToBeCalled(c)) ?? F.getCaller(c);
     return F.final('fault', F.replyRecv(c, 'the server has a fault saved'));
   },
   epRights: (c) => {
@@ -201,7 +208,7 @@ const REPLY_RECV_STEPS: Record<string, Step> = {
       const srv = F.servers(c, () => true);
       return srv === undefined ? REPLY_RECV_STEPS['hit']!(c) : F.callServer(c, srv, 'a receiver that will reply');
     }
-    if (callerOf(c.s) === undefined) return F.chain(F.await_(c)) ?? REPLY_RECV_STEPS['hit']!(c);
+    if (callerOf(c.s) === undefined) return F.chain(F.waitToBeCalled(c)) ?? REPLY_RECV_STEPS['hit']!(c);
     const have = kth(endpointSlots(c.v, (x) => !x.rights.read), c.a.k);
     if (have !== undefined) return F.final('epRights', F.ipc(c, 'SysReplyRecv', have, 'a cap without Receive'));
     return F.chain(F.copyCap(c, kth(endpointSlots(c.v, () => true), c.a.k)!, [0x1, 0x5, 0x9, 0x0][c.a.k % 4]!));
@@ -239,7 +246,7 @@ const REPLY_RECV_STEPS: Record<string, Step> = {
     if (!c.isRoot && !vspaceOK(c.cur) && callerOf(c.s) === undefined) {
       // A thread without a valid VSpace root calls a receiver, which then replies to it.
       const srv = F.servers(c, () => true);
-      return F.chain(srv === undefined ? F.await_(c) : F.callServer(c, srv, 'the caller has no valid VSpace root'));
+      return F.chain(srv === undefined ? F.waitToBeCalled(c) : F.callServer(c, srv, 'the caller has no valid VSpace root'));
     }
     return (callerOf(c.s) === undefined && c.a.k % 2 === 0 ? F.breakAny(c) : undefined) ?? replyGoal(c, 'vspace', (tcb, t) => F.breakVSpace(c, tcb, t));
   },
@@ -262,8 +269,11 @@ const ALL_GOALS: readonly (readonly ['SysCall' | 'SysReplyRecv', string])[] = [
   ...CALL_GOALS.map((g) => ['SysCall', g] as const), ...REPLY_RECV_GOALS.map((g) => ['SysReplyRecv', g] as const),
 ].filter(([p, g]) => !EASY.has(g) && !EASY.has(`${p} ${g}`));
 
-// The goals a trace pursues: every goal of both paths, those whose setup is longest twice.
+// The goals a trace pursues: every goal of both paths, those whose setup is longest more often.
 const LONGEST: readonly string[] = ['vspace', 'priority', 'domain', 'hwASID', 'SysReplyRecv epRights', 'boundNtfn'];
 const TRACE_GOALS: readonly (readonly ['SysCall' | 'SysReplyRecv', FastpathGoal])[] = [
   ...CALL_GOALS.map((g) => ['SysCall', g] as const), ...REPLY_RECV_GOALS.map((g) => ['SysReplyRecv', g] as const),
-].flatMap((x) => (LONGEST.includes(x[1]) || LONGEST.includes(`${x[0]} ${x[1]}`) ? [x, x] : [x]));
+].flatMap((x) => {
+  const n = (x[1] === 'vspace' || x[1] === 'domain' ? 1 : 0) + (LONGEST.includes(x[1]) || LONGEST.includes(`${x[0]} ${x[1]}`) ? 2 : 1);
+  return Array.from({ length: n }, () => x);
+});

@@ -99,7 +99,8 @@ function aimed(label: VMLabel, aim: VMAim): fc.Arbitrary<Action> {
 
 /**
  * The VM part of a trace's setup (each part in some traces only; none when a trace has room
- * for fewer than 8 setup steps): spare page tables (the first PageTable_Map makes a few)
+ * for fewer than 8 setup steps): frames of every size mapped (each Map makes its frame, and
+ * a page table for a page, first); spare page tables (the first PageTable_Map makes a few)
  * then one outcome only an unmapped table meets; a 4 KiB untyped with
  * a child (the steps make 4 KiB untypeds, retype an endpoint from one, then MakePool meets
  * RevokeFirst); a page table cap with a copy (CNode_Copy, then Unmap meets RevokeFirst); an
@@ -114,6 +115,11 @@ export function vmSetup(most: number): fc.Arbitrary<Action[]> {
   const none = fc.constant<Action[]>([]);
   const twice = (a: fc.Arbitrary<Action>): fc.Arbitrary<Action[]> => a.map((x) => [x, x]);
   const oneOf = <T>(xs: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...xs);
+  // Frames of every size mapped (a page's first draw maps a page table): later deletions and revocations meet mappings.
+  // One size per run of Maps, so that the frames and the page table the first ones make are used.
+  const maps = fc.tuple(fc.nat({ max: 3 }), fc.array(aimed('ARMPageMap', 'ok'), { minLength: 3, maxLength: 4 }))
+    .map(([size, as]) => as.map((x) => ({ ...x, size }) as Action));
+  const mapped = weighted<Action[]>([1, none], [2, maps]);
   // Spare page tables (made by the first draw), then one of the errors only an unmapped one meets.
   const tables = weighted<Action[]>([1, none], [3, twice(oneOf(['DeleteFirst', 'InvalidArgument', 'ok'] as const).chain((aim) => aimed('ARMPageTableMap', aim)))]);
   const parent = weighted<Action[]>([1, none], [1, fc.tuple(...[0, 1, 2].map(() => aimed('ARMASIDControlMakePool', 'RevokeFirst')))]);
@@ -125,5 +131,5 @@ export function vmSetup(most: number): fc.Arbitrary<Action[]> {
   // Two draws of the body's VM mix, which the parts above have prepared for.
   const labels = vmLabelWeights(isModelled);
   const draw = fc.oneof(...labels.map(([l, w]) => ({ weight: Math.round(w * 10), arbitrary: vmAction(l) as fc.Arbitrary<Action> })));
-  return fc.tuple(tables, parent, copied, stale, fc.array(draw, { minLength: 2, maxLength: 2 })).map((parts) => parts.flat());
+  return fc.tuple(mapped, tables, parent, copied, stale, fc.array(draw, { minLength: 2, maxLength: 2 })).map((parts) => parts.flat());
 }

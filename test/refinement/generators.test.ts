@@ -183,9 +183,11 @@ describe('resolving IPC', () => {
 });
 
 describe('faults and interrupts', () => {
-  it('the root task yields instead of faulting unless the action insists', () => {
+  it('the root task lets another thread come to life instead of faulting unless the action insists', () => {
     const f: FaultAction = { t: 'Fault', what: 'UnknownSyscall', word: 99, word2: 0, evenRoot: false };
-    expect(resolveAction(BOOT, f).event).toEqual({ kind: 'Syscall', syscall: 'SysYield' });
+    const r = resolveAction(BOOT, f);
+    expect(r.event).toEqual({ kind: 'Syscall', syscall: 'SysCall' });
+    expect(r.text).toMatch(/^UntypedRetype\(.*type=TCB.*the root task does not take UnknownSyscall: another thread first\)$/);
     expect(resolveAction(BOOT, { ...f, evenRoot: true }).event).toEqual({ kind: 'UnknownSyscall', number: 99 });
   });
 

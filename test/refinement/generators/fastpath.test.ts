@@ -7,16 +7,21 @@ import { SPEC } from '../../../refinement/check/spec-kernel.js';
 import { implKernelWithFastpathTwin } from '../../../refinement/check/fastpath-twin.js';
 
 // The k of draws that pursue their own goal (not the trace's) and take no other goal's step.
-const OWN_K = Array.from({ length: 40000 }, (_, k) => k).filter((k) => k % 3 === 0 && (k >>> 2) % 3 !== 0 && (k >>> 4) % 4 === 0);
+const OWN_K = Array.from({ length: 40000 }, (_, k) => k).filter((k) => k % 5 === 0 && (k >>> 2) % 3 !== 0 && (k >>> 4) % 4 === 0);
 
 // Traces of fastpath actions aimed at one goal, after a few switches that bring threads to
-// life; run on the spec, the impl and the impl's fastpath-off twin, compared after every entry.
+// life and with a switch now and then; run on the spec, the impl and the impl's fastpath-off
+// twin, compared after every entry.
 function tracesFor(path: 'SysCall' | 'SysReplyRecv', goal: FastpathGoal, seed: number): Action[][] {
   const draws = fc.sample(fastpathAction, { numRuns: 6 * 45, seed });
   const bringUp: Action[] = [0, 1, 2, 3, 4, 5].map((k) => ({ t: 'Switch', from: 3, k }));
   return [0, 1, 2, 3, 4, 5].map((t) => [
     ...bringUp,
-    ...draws.slice(t * 45, t * 45 + 45).map((d, i): Action => ({ ...d, path, goal, k: OWN_K[(i * 37 + t * 101 + seed) % OWN_K.length]! })),
+    ...draws.slice(t * 45, t * 45 + 45).flatMap((d, i): Action[] => [
+      { ...d, path, goal, k: OWN_K[(i * 37 + t * 101 + seed) % OWN_K.length]! },
+      // Now and then a switch, as the mix has: another thread runs.
+      ...(i % 3 === 2 ? [{ t: 'Switch' as const, from: 2 + (i % 2), k: i }] : []),
+    ]),
   ]);
 }
 
