@@ -63,8 +63,10 @@ export class InterruptController {
   /** A controller with lines 0..maxIRQ, all masked, idle, level-sensitive, default priority. */
   constructor(maxIRQ: number = IMX6_MAX_IRQ) {
     this.maxIRQ = maxIRQ;
-    this.state = new Uint8Array(maxIRQ + 1);
-    this.priority = new Uint8Array(maxIRQ + 1).fill(DEFAULT_IRQ_PRIORITY);
+    // Both per-line arrays in one buffer: one allocation.
+    const buf = new ArrayBuffer(2 * (maxIRQ + 1));
+    this.state = new Uint8Array(buf, 0, maxIRQ + 1);
+    this.priority = new Uint8Array(buf, maxIRQ + 1, maxIRQ + 1).fill(DEFAULT_IRQ_PRIORITY);
   }
 
   private check(irq: number): void {

@@ -3,7 +3,7 @@
  *
  * RAM is sparse and frame-granular: a 4 KiB frame is allocated on its first write, and a
  * never-written frame reads as zero, so a fresh machine costs microseconds whatever its RAM
- * size. Frames sit in a two-level table (4 MiB chunks of 1024 frames, chunks allocated
+ * size. Frames sit in a two-level table (1 MiB chunks of 256 frames, chunks allocated
  * lazily), so a lookup is two array indexings, never a hash.
  *
  * Addresses are taken modulo 2^32 (a word given as a signed int32 names the same address).
@@ -30,7 +30,7 @@ export const IMX6_RAM_BASE = 0x10000000;
 export const IMX6_RAM_SIZE = 0x40000000;
 
 const WORDS_PER_FRAME = FRAME_BYTES >>> 2;
-const CHUNK_BITS = 22; // a chunk of the frame table covers 4 MiB = 1024 frames
+const CHUNK_BITS = 20; // a chunk of the frame table covers 1 MiB = 256 frames
 const FRAMES_PER_CHUNK = 1 << (CHUNK_BITS - FRAME_BITS);
 // `paddr & FAST_CHECK_MASK` keeps the frame number and the two alignment bits, so one compare
 // against the cached frame base tests "same frame" and "word-aligned" together.

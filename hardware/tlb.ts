@@ -111,16 +111,19 @@ export class Tlb {
     }
     this.size = size;
     this.mask = size - 1;
-    this.key = new Int32Array(size).fill(INVALID_KEY);
-    this.frame = new Uint32Array(size);
-    this.info = new Uint8Array(size);
-    this.domain = new Uint8Array(size);
-    this.apXn = new Uint8Array(size);
-    this.descriptor = new Uint32Array(size);
-    this.fillAsid = new Uint16Array(size);
-    this.vbase = new Uint32Array(size);
-    this.pbase = new Uint32Array(size);
-    this.pageBits = new Uint8Array(size);
+    // One buffer holds every per-slot array: one allocation instead of ten. The 32-bit
+    // arrays come first, then the 16-bit one, then the bytes, so each view is aligned.
+    const buf = new ArrayBuffer(size * (5 * 4 + 2 + 4));
+    this.key = new Int32Array(buf, 0, size).fill(INVALID_KEY);
+    this.frame = new Uint32Array(buf, size * 4, size);
+    this.descriptor = new Uint32Array(buf, size * 8, size);
+    this.vbase = new Uint32Array(buf, size * 12, size);
+    this.pbase = new Uint32Array(buf, size * 16, size);
+    this.fillAsid = new Uint16Array(buf, size * 20, size);
+    this.info = new Uint8Array(buf, size * 22, size);
+    this.domain = new Uint8Array(buf, size * 23, size);
+    this.apXn = new Uint8Array(buf, size * 24, size);
+    this.pageBits = new Uint8Array(buf, size * 25, size);
     this.globalHash = Math.imul(GLOBAL_TAG, HASH_MULTIPLIER) >>> 23;
   }
 

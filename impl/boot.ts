@@ -53,7 +53,7 @@ export interface BootHardware {
  * users is kept out of the device untypeds (the mappings are in `mapKernelWindow`).
  */
 function mapKernelDevices(nb: NdksBoot, params: BootParams): void {
-  for (const d of params.board.kernelDevices) reserveRegion(nb, d.base, d.base + 2 ** PAGE_BITS);
+  for (const d of params.board.kernelDevices) reserveRegion(nb, d.base, d.base + (1 << PAGE_BITS));
 }
 
 /** What the elfloader put in memory: the DTB and the root task's image. */
@@ -74,7 +74,7 @@ function initIRQs(k: Kernel, params: BootParams, cnode: number): void {
 /** The interrupt node: one CTE per IRQ in the kernel image (recorded as one-slot CNodes, ghost). */
 function initIRQNode(k: Kernel, params: BootParams): void {
   k.intStateIRQNode = params.kernelImage.irqNode;
-  for (let i = 0; i <= params.board.maxIRQ; i++) k.ghost.add(params.kernelImage.irqNode + i * 2 ** SLOT_BITS, 'CapTable', SLOT_BITS);
+  k.ghost.addRun(params.kernelImage.irqNode, params.board.maxIRQ + 1, 'CapTable', SLOT_BITS);
 }
 
 /** `try_init_kernel`: builds everything the root task starts with, in the C order. */
@@ -83,8 +83,8 @@ export function tryInitKernel(k: Kernel, params: BootParams): void {
   const pvOffset = ui.paddr - ui.vaddr;
   const uiVEnd = ui.paddr + ui.size - pvOffset;
   const ipcBufVptr = uiVEnd;
-  const biFrameVptr = ipcBufVptr + 2 ** PAGE_BITS;
-  const extraBIFrameVptr = biFrameVptr + 2 ** BOOT_INFO_FRAME_BITS;
+  const biFrameVptr = ipcBufVptr + (1 << PAGE_BITS);
+  const extraBIFrameVptr = biFrameVptr + (1 << BOOT_INFO_FRAME_BITS);
   const nb = new NdksBoot();
   const rs = new Rootserver();
 

@@ -27,7 +27,7 @@ export function populateBIFrame(
   extraBI: number, extraBISize: number, extraBIBits: number,
 ): void {
   const mem = k.mem;
-  mem.zeroRange(biFrame, 2 ** BOOT_INFO_FRAME_BITS);
+  mem.zeroRange(biFrame, 1 << BOOT_INFO_FRAME_BITS);
   if (extraBISize !== 0) mem.zeroRange(extraBI, 2 ** extraBIBits);
   mem.write32(biFrame + BOOTINFO_OFFSET.nodeID, 0);
   mem.write32(biFrame + BOOTINFO_OFFSET.numNodes, 1);
@@ -46,16 +46,20 @@ export function biSetSlotRegion(k: Kernel, nb: NdksBoot, field: SlotRegionField,
   k.mem.write32(nb.biFrame + field + 4, end);
 }
 
+// The second word of a `seL4_UntypedDesc` holds sizeBits, isDevice and the two padding bytes.
+const DESC_WORD1 = 4;
+
 /** Sets `untypedList[i]` (`seL4_UntypedDesc`: paddr, sizeBits, isDevice, zero padding). */
 export function biSetUntypedDesc(k: Kernel, nb: NdksBoot, i: number, paddr: number, sizeBits: number, isDevice: boolean): void {
   const at = nb.biFrame + BOOTINFO_OFFSET.untypedList + i * UNTYPED_DESC_BYTES;
   k.mem.write32(at, paddr);
-  k.mem.write8(at + UNTYPED_DESC_SIZE_BITS, sizeBits);
-  k.mem.write8(at + UNTYPED_DESC_IS_DEVICE, isDevice ? 1 : 0);
-  k.mem.write16(at + UNTYPED_DESC_IS_DEVICE + 1, 0);
+  // Little-endian: byte 4 is sizeBits, byte 5 isDevice, bytes 6 and 7 the zero padding.
+  k.mem.write32(at + DESC_WORD1,
+    ((sizeBits & 0xff) << ((UNTYPED_DESC_SIZE_BITS - DESC_WORD1) * 8)) |
+    ((isDevice ? 1 : 0) << ((UNTYPED_DESC_IS_DEVICE - DESC_WORD1) * 8)));
 }
 
 /** `bi_finalise`: every slot from the current position to the end of the root CNode is empty. */
 export function biFinalise(k: Kernel, nb: NdksBoot): void {
-  biSetSlotRegion(k, nb, BOOTINFO_OFFSET.empty, nb.slotPosCur, 2 ** ROOT_CNODE_SIZE_BITS);
+  biSetSlotRegion(k, nb, BOOTINFO_OFFSET.empty, nb.slotPosCur, 1 << ROOT_CNODE_SIZE_BITS);
 }

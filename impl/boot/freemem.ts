@@ -134,9 +134,9 @@ export function calculateExtraBISizeBits(extraSize: number): number {
 /** `get_n_paging(it_v_reg, PT_INDEX_BITS + PAGE_BITS)` (`arch_get_n_paging`). */
 export function archGetNPaging(vStart: number, vEnd: number): number {
   const bits = 20;
-  const start = Math.floor(vStart / 2 ** bits) * 2 ** bits;
-  const end = Math.ceil(vEnd / 2 ** bits) * 2 ** bits;
-  return (end - start) / 2 ** bits;
+  const start = Math.floor(vStart / (1 << bits)) * (1 << bits);
+  const end = Math.ceil(vEnd / (1 << bits)) * (1 << bits);
+  return (end - start) / (1 << bits);
 }
 
 const CNODE_SIZE_BITS = ROOT_CNODE_SIZE_BITS + SLOT_BITS;
@@ -148,23 +148,24 @@ function rootserverMaxSizeBits(extraBIBits: number): number {
 
 // `calculate_rootserver_size`.
 function calculateRootserverSize(vStart: number, vEnd: number, extraBIBits: number): number {
-  let size = 2 ** CNODE_SIZE_BITS;
-  size += 2 ** TCB_BITS;
-  size += 2 ** PAGE_BITS;
-  size += 2 ** BOOT_INFO_FRAME_BITS;
-  size += 2 ** ASID_POOL_BITS;
+  let size = 1 << CNODE_SIZE_BITS;
+  size += 1 << TCB_BITS;
+  size += 1 << PAGE_BITS;
+  size += 1 << BOOT_INFO_FRAME_BITS;
+  size += 1 << ASID_POOL_BITS;
   size += extraBIBits > 0 ? 2 ** extraBIBits : 0;
-  size += 2 ** PAGE_DIR_BITS;
-  return size + archGetNPaging(vStart, vEnd) * 2 ** PAGE_TABLE_BITS;
+  size += 1 << PAGE_DIR_BITS;
+  return size + archGetNPaging(vStart, vEnd) * (1 << PAGE_TABLE_BITS);
 }
 
 // `alloc_rootserver_obj`: the next n objects of 2^sizeBits bytes, zeroed.
 function allocRootserverObj(mem: PhysicalMemory, rs: Rootserver, sizeBits: number, n: number): number {
   const allocated = rs.memStart;
-  if (allocated % 2 ** sizeBits !== 0) throw new KernelPanic('alloc_rootserver_obj: misaligned');
-  rs.memStart += n * 2 ** sizeBits;
+  const size = 2 ** sizeBits;
+  if (allocated % size !== 0) throw new KernelPanic('alloc_rootserver_obj: misaligned');
+  rs.memStart += n * size;
   if (rs.memStart > rs.memEnd) throw new KernelPanic('alloc_rootserver_obj: out of memory');
-  mem.zeroRange(allocated, n * 2 ** sizeBits);
+  mem.zeroRange(allocated, n * size);
   return allocated;
 }
 
@@ -193,7 +194,7 @@ export function createRootserverObjects(
   rs.bootInfo = allocRootserverObj(mem, rs, BOOT_INFO_FRAME_BITS, 1);
   const n = archGetNPaging(vStart, vEnd);
   rs.pagingStart = allocRootserverObj(mem, rs, PAGE_TABLE_BITS, n);
-  rs.pagingEnd = rs.pagingStart + n * 2 ** PAGE_TABLE_BITS;
+  rs.pagingEnd = rs.pagingStart + n * (1 << PAGE_TABLE_BITS);
   rs.tcb = allocRootserverObj(mem, rs, TCB_BITS, 1);
   if (rs.memStart !== rs.memEnd) throw new KernelPanic('create_rootserver_objects: size mismatch');
 }
@@ -201,7 +202,7 @@ export function createRootserverObjects(
 /** `it_alloc_paging`: the next page table of the rootserver block. */
 export function itAllocPaging(rs: Rootserver): number {
   const allocated = rs.pagingStart;
-  rs.pagingStart += 2 ** PAGE_TABLE_BITS;
+  rs.pagingStart += 1 << PAGE_TABLE_BITS;
   if (rs.pagingStart > rs.pagingEnd) throw new KernelPanic('it_alloc_paging: out of page tables');
   return allocated;
 }
@@ -292,8 +293,8 @@ export function archInitFreemem(
     resStart.push(dtbStart);
     resEnd.push(dtbEnd);
   }
-  const modeStart = PD_ASID_SLOT * 2 ** 20 - PPTR_BASE + params.board.ramBase;
-  const modeEnd = modeStart + 2 ** 20;
+  const modeStart = PD_ASID_SLOT * (1 << 20) - PPTR_BASE + params.board.ramBase;
+  const modeEnd = modeStart + (1 << 20);
   const uiStart = userImage.paddr;
   const uiEnd = userImage.paddr + userImage.size;
   if (uiEnd > modeStart) {

@@ -50,16 +50,16 @@ export function mapKernelWindow(k: Kernel, params: BootParams): void {
   while (idx < PD_ENTRIES - SECTIONS_PER_SUPER_SECTION) {
     const pde = kernelSectionPDE(phys, true);
     for (let i = idx; i < idx + SECTIONS_PER_SUPER_SECTION; i++) k.mem.write32(pd + 4 * i, pde);
-    phys += 2 ** (SECTION_BITS + 4);
+    phys += 1 << (SECTION_BITS + 4);
     idx += SECTIONS_PER_SUPER_SECTION;
   }
   while (idx < PPTR_TOP >>> SECTION_BITS) {
     k.mem.write32(pd + 4 * idx, kernelSectionPDE(phys, false));
-    phys += 2 ** SECTION_BITS;
+    phys += 1 << SECTION_BITS;
     idx++;
   }
   k.mem.write32(pd + 4 * idx, ((k.armKSGlobalPT & 0xfffffc00) | (1 << 9) | PDE_TYPE_COARSE) >>> 0);
-  k.mem.zeroRange(k.armKSGlobalPT, 2 ** PAGE_TABLE_BITS);
+  k.mem.zeroRange(k.armKSGlobalPT, 1 << PAGE_TABLE_BITS);
   for (const f of kernelFrames(params)) mapKernelFrame(k, f.paddr, f.pptr, f.cacheable);
 }
 

@@ -26,7 +26,7 @@ export function writeSlot(k: Kernel, slot: number, w0: number, w1: number): void
 
 /** `provide_cap`: writes the cap into the next free dynamic slot of the root CNode. */
 export function provideCap(k: Kernel, nb: NdksBoot, cnode: number, w0: number, w1: number): void {
-  if (nb.slotPosCur >= 2 ** ROOT_CNODE_SIZE_BITS) throw new KernelPanic('provide_cap: the root CNode is full');
+  if (nb.slotPosCur >= 1 << ROOT_CNODE_SIZE_BITS) throw new KernelPanic('provide_cap: the root CNode is full');
   writeSlot(k, slotPtr(cnode, nb.slotPosCur), w0, w1);
   nb.slotPosCur++;
 }

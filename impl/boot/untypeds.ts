@@ -25,7 +25,8 @@ function ctz(x: number): number {
  */
 function provideUntypedCap(k: Kernel, nb: NdksBoot, cnode: number, isDevice: boolean, ptr: number, sizeBits: number, firstUntypedSlot: number): void {
   if (sizeBits > MAX_UNTYPED_BITS || sizeBits < MIN_UNTYPED_BITS) throw new KernelPanic('provide_untyped_cap: bad size');
-  if (ptr % 2 ** sizeBits !== 0) throw new KernelPanic('provide_untyped_cap: unaligned untyped');
+  // sizeBits ≤ MAX_UNTYPED_BITS < 31, so the mask is a small integer.
+  if ((ptr & ((1 << sizeBits) - 1)) !== 0) throw new KernelPanic('provide_untyped_cap: unaligned untyped');
   const i = nb.slotPosCur - firstUntypedSlot;
   if (i < MAX_NUM_BOOTINFO_UNTYPED_CAPS) {
     biSetUntypedDesc(k, nb, i, ptr, sizeBits, isDevice);
@@ -41,14 +42,14 @@ function provideUntypedCap(k: Kernel, nb: NdksBoot, cnode: number, isDevice: boo
 function createUntypedsForRegion(k: Kernel, nb: NdksBoot, cnode: number, isDevice: boolean, start: number, end: number, firstUntypedSlot: number): void {
   while (start !== end) {
     const length = end - start;
-    let sizeBits = length >= 2 ** 32 ? 32 : 31 - Math.clz32(length);
+    let sizeBits = length >= 0x100000000 ? 32 : 31 - Math.clz32(length);
     if (sizeBits > MAX_UNTYPED_BITS) sizeBits = MAX_UNTYPED_BITS;
     if (start !== 0) {
       const alignBits = ctz(start);
       if (sizeBits > alignBits) sizeBits = alignBits;
     }
     if (sizeBits >= MIN_UNTYPED_BITS) provideUntypedCap(k, nb, cnode, isDevice, start, sizeBits, firstUntypedSlot);
-    start += 2 ** sizeBits;
+    start += 1 << sizeBits; // sizeBits ≤ MAX_UNTYPED_BITS < 31
   }
 }
 

@@ -9,7 +9,9 @@
  */
 import { PAGE_BITS, PAGE_DIR_BITS, PAGE_TABLE_BITS, ASID_POOL_BITS } from '../../abi/config.js';
 import { BOOTINFO_OFFSET, INITIAL_CAP, IT_ASID } from '../../abi/bootinfo.js';
-import { encodePde, encodePte, AP_USER_READ_WRITE } from '../../hardware/descriptors.js';
+import {
+  AP_USER_READ_WRITE, PDE_COARSE_ADDRESS_MASK, PTE_SMALL_ADDRESS_MASK, encodePde, encodePte,
+} from '../../hardware/descriptors.js';
 import type { Kernel } from '../kernel/kernel.js';
 import {
   ARM_SMALL_PAGE, ASID_LOW_BITS, VM_READ_WRITE, asidPoolCapNew, genericFrameCapNew, pageDirectoryCapNew,
@@ -23,19 +25,26 @@ import { provideCap, slotPtr, writeSlot } from './slots.js';
 
 const SECTION_BITS = 20;
 
-/** `pde_pde_coarse_new(pt, P = 1, domain 0)`: the PDE `map_it_pt_cap` writes. */
-function itPTPde(pt: number): number {
-  return encodePde({ kind: 'Coarse', address: pt, p: 1, domain: 0 });
+// The descriptor bits besides the address, built once: `pde_pde_coarse_new(pt, P = 1, domain 0)`
+// as `map_it_pt_cap` writes it, and `pte_pte_small_new` as `map_it_frame_cap` calls it (not
+// global, unshared, TEX 0b101 and B (outer and inner write-back), user read-write,
+// execute-never unless executable).
+const IT_PT_PDE = encodePde({ kind: 'Coarse', address: 0, p: 1, domain: 0 });
+const IT_FRAME_PTE_EXEC = itFramePteBits(0);
+const IT_FRAME_PTE_NOEXEC = itFramePteBits(1);
+
+function itFramePteBits(xn: number): number {
+  return encodePte({ kind: 'Small', address: 0, apx: 0, ap: AP_USER_READ_WRITE, xn, nG: 1, tex: 5, c: 0, b: 1, s: 0 });
 }
 
-/**
- * `pte_pte_small_new` as `map_it_frame_cap` calls it: not global, unshared, TEX 0b101 and
- * B (outer and inner write-back), user read-write, execute-never unless executable.
- */
+/** The PDE `map_it_pt_cap` writes for the page table at `pt`. */
+function itPTPde(pt: number): number {
+  return ((pt & PDE_COARSE_ADDRESS_MASK) | IT_PT_PDE) >>> 0;
+}
+
+/** The PTE `map_it_frame_cap` writes for the 4 KiB frame at `frame`. */
 function itFramePte(frame: number, executable: boolean): number {
-  return encodePte({
-    kind: 'Small', address: frame, apx: 0, ap: AP_USER_READ_WRITE, xn: executable ? 0 : 1, nG: 1, tex: 5, c: 0, b: 1, s: 0,
-  });
+  return ((frame & PTE_SMALL_ADDRESS_MASK) | (executable ? IT_FRAME_PTE_EXEC : IT_FRAME_PTE_NOEXEC)) >>> 0;
 }
 
 /** `create_it_page_table_cap` + `map_it_pt_cap`: a page table mapped at `vptr` with ASID 1. */
@@ -55,7 +64,7 @@ export function createItAddressSpace(k: Kernel, nb: NdksBoot, rs: Rootserver, vS
   const pdCap = pageDirectoryCapNew(k.capRet, IT_ASID, 1, rs.vspace);
   const slotPosBefore = nb.slotPosCur;
   writeSlot(k, slotPtr(rs.cnode, INITIAL_CAP.CapInitThreadVSpace), pdCap.w0, pdCap.w1);
-  const step = 2 ** SECTION_BITS;
+  const step = 1 << SECTION_BITS;
   for (let vptr = Math.floor(vStart / step) * step; vptr < vEnd; vptr += step) {
     createItPageTableCap(k, rs.vspace, itAllocPaging(rs), vptr);
     provideCap(k, nb, rs.cnode, k.capRet.w0, k.capRet.w1);
@@ -81,7 +90,7 @@ export function createMappedItFrameCap(k: Kernel, pd: number, frame: number, vpt
  */
 export function createFramesOfRegion(k: Kernel, nb: NdksBoot, rs: Rootserver, start: number, end: number, pvOffset: number): number {
   const slotPosBefore = nb.slotPosCur;
-  for (let f = start; f < end; f += 2 ** PAGE_BITS) {
+  for (let f = start; f < end; f += 1 << PAGE_BITS) {
     createMappedItFrameCap(k, rs.vspace, f, f - pvOffset, true);
     provideCap(k, nb, rs.cnode, k.capRet.w0, k.capRet.w1);
   }
@@ -96,7 +105,7 @@ export function createBIFrameCap(k: Kernel, rs: Rootserver, vptr: number): void 
 
 /** `create_ipcbuf_frame_cap`: the IPC buffer frame, cleared, mapped (not executable), in slot 10. */
 export function createIPCBufFrameCap(k: Kernel, rs: Rootserver, vptr: number): void {
-  k.mem.zeroRange(rs.ipcBuf, 2 ** PAGE_BITS);
+  k.mem.zeroRange(rs.ipcBuf, 1 << PAGE_BITS);
   createMappedItFrameCap(k, rs.vspace, rs.ipcBuf, vptr, false);
   writeSlot(k, slotPtr(rs.cnode, INITIAL_CAP.CapInitThreadIPCBuffer), k.capRet.w0, k.capRet.w1);
 }
@@ -110,7 +119,7 @@ export function createItASIDPool(k: Kernel, rs: Rootserver): void {
   writeSlot(k, slotPtr(rs.cnode, INITIAL_CAP.CapInitThreadASIDPool), ap.w0, ap.w1);
   const ac = asidControlCapNew(k.capRet2);
   writeSlot(k, slotPtr(rs.cnode, INITIAL_CAP.CapASIDControl), ac.w0, ac.w1);
-  k.mem.write32(rs.asidPool + 4 * (IT_ASID & (2 ** ASID_LOW_BITS - 1)), rs.vspace);
+  k.mem.write32(rs.asidPool + 4 * (IT_ASID & ((1 << ASID_LOW_BITS) - 1)), rs.vspace);
   k.armKSASIDTable[IT_ASID >>> ASID_LOW_BITS] = rs.asidPool;
   k.ghost.add(rs.asidPool, 'ASIDPool', ASID_POOL_BITS);
 }

@@ -64,6 +64,21 @@ export interface KernelTimer {
   resetTimer(): void;
 }
 
+const ASID_TABLE_ENTRIES = 128;
+const HW_ASID_TABLE_ENTRIES = 256;
+const EXTRA_CAPS = 3;
+// Byte offsets of the global arrays in the kernel's one buffer: the word arrays, then the bytes.
+const AT_READY_HEAD = 0;
+const AT_READY_TAIL = AT_READY_HEAD + 4 * NUM_READY_QUEUES;
+const AT_L1_BITMAP = AT_READY_TAIL + 4 * NUM_READY_QUEUES;
+const AT_L2_BITMAP = AT_L1_BITMAP + 4 * NUM_DOMAINS;
+const AT_DOM_SCHEDULE = AT_L2_BITMAP + 4 * NUM_DOMAINS * L2_BITMAP_SIZE;
+const AT_ASID_TABLE = AT_DOM_SCHEDULE + 4 * 2 * NUM_DOMAIN_SCHEDULES;
+const AT_HW_ASID_TABLE = AT_ASID_TABLE + 4 * ASID_TABLE_ENTRIES;
+const AT_EXTRA_CAPS = AT_HW_ASID_TABLE + 4 * HW_ASID_TABLE_ENTRIES;
+const AT_IRQ_TABLE = AT_EXTRA_CAPS + 4 * EXTRA_CAPS;
+const ARRAY_BYTES = AT_IRQ_TABLE + MAX_IRQ + 1;
+
 /** The optimized kernel: C globals as fields, objects in physical memory. */
 export class Kernel {
   /** Physical memory holding every kernel object. */
@@ -85,13 +100,13 @@ export class Kernel {
   /** `ksSchedulerAction`: 0 = ResumeCurrentThread, 1 = ChooseNewThread, else a `tcb_t` pointer. */
   ksSchedulerAction = SCHEDULER_ACTION_RESUME_CURRENT_THREAD;
   /** `ksReadyQueues[i].head`, i = domain × 256 + priority. */
-  readonly ksReadyQueuesHead = new Uint32Array(NUM_READY_QUEUES);
+  readonly ksReadyQueuesHead: Uint32Array;
   /** `ksReadyQueues[i].end`. */
-  readonly ksReadyQueuesTail = new Uint32Array(NUM_READY_QUEUES);
+  readonly ksReadyQueuesTail: Uint32Array;
   /** `ksReadyQueuesL1Bitmap[domain]`. */
-  readonly ksReadyQueuesL1Bitmap = new Uint32Array(NUM_DOMAINS);
+  readonly ksReadyQueuesL1Bitmap: Uint32Array;
   /** `ksReadyQueuesL2Bitmap[domain][i]` at `domain * L2_BITMAP_SIZE + i`. */
-  readonly ksReadyQueuesL2Bitmap = new Uint32Array(NUM_DOMAINS * L2_BITMAP_SIZE);
+  readonly ksReadyQueuesL2Bitmap: Uint32Array;
   /** `ksCurDomain`. */
   ksCurDomain = 0;
   /** `ksDomainTime` (a 64-bit `ticks_t`), high word. */
@@ -102,7 +117,7 @@ export class Kernel {
    * `ksDomSchedule` (64-bit entries: domain in the top 8 bits, duration in the low 56):
    * entry i's low word at `2i`, high word at `2i + 1`. An all-zero entry is the end marker.
    */
-  readonly ksDomSchedule = new Uint32Array(NUM_DOMAIN_SCHEDULES * 2);
+  readonly ksDomSchedule: Uint32Array;
   /** `ksDomScheduleIdx`. */
   ksDomScheduleIdx = 0;
   /** `ksDomScheduleStart`. */
@@ -112,7 +127,7 @@ export class Kernel {
 
   // ---- interrupts ----
   /** `intStateIRQTable[irq]`: IRQ_INACTIVE, IRQ_SIGNAL, IRQ_TIMER or IRQ_RESERVED. */
-  readonly intStateIRQTable = new Uint8Array(MAX_IRQ + 1);
+  readonly intStateIRQTable: Uint8Array;
   /** `intStateIRQNode`: physical address of IRQ 0's handler CTE (IRQ i at + 16 i). */
   intStateIRQNode = 0;
   /** `active_irq`: the line acknowledged at the GIC and not yet ended (1023 = none). */
@@ -120,9 +135,9 @@ export class Kernel {
 
   // ---- ARM (`include/arch/arm/arch/32/mode/model/statedata.h`) ----
   /** `armKSASIDTable[i]`: ASID pool address for ASIDs with high bits i, or 0. */
-  readonly armKSASIDTable = new Uint32Array(128);
+  readonly armKSASIDTable: Uint32Array;
   /** `armKSHWASIDTable[hw]`: the ASID holding hardware ASID hw, or 0. */
-  readonly armKSHWASIDTable = new Uint32Array(256);
+  readonly armKSHWASIDTable: Uint32Array;
   /** `armKSNextASID`: next hardware ASID to hand out. */
   armKSNextASID = 0;
   /** `armKSGlobalPD`: physical address of the kernel's global page directory. */
@@ -152,7 +167,7 @@ export class Kernel {
   /** `current_fault` word 1. */
   currentFaultW1 = 0;
   /** `current_extra_caps.excaprefs`: CTE addresses of the extra caps (0 = none). */
-  readonly currentExtraCaps = new Uint32Array(3);
+  readonly currentExtraCaps: Uint32Array;
   /** Slot result of the last lookup (`lookupSlot_ret_t.slot`); read right after the call. */
   retSlot = 0;
   /** `bitsRemaining` result of the last `resolveAddressBits`. */
@@ -171,6 +186,17 @@ export class Kernel {
   constructor(memory: PhysicalMemory, irq: InterruptController = new InterruptController(MAX_IRQ),
     cpu: Cpu = new Cpu(), tlb: Tlb = new Tlb(), options: KernelOptions = {}) {
     this.kernelFastpath = options.fastpath ?? true;
+    // The global arrays are views of one buffer: one allocation instead of nine.
+    const buf = new ArrayBuffer(ARRAY_BYTES);
+    this.ksReadyQueuesHead = new Uint32Array(buf, AT_READY_HEAD, NUM_READY_QUEUES);
+    this.ksReadyQueuesTail = new Uint32Array(buf, AT_READY_TAIL, NUM_READY_QUEUES);
+    this.ksReadyQueuesL1Bitmap = new Uint32Array(buf, AT_L1_BITMAP, NUM_DOMAINS);
+    this.ksReadyQueuesL2Bitmap = new Uint32Array(buf, AT_L2_BITMAP, NUM_DOMAINS * L2_BITMAP_SIZE);
+    this.ksDomSchedule = new Uint32Array(buf, AT_DOM_SCHEDULE, NUM_DOMAIN_SCHEDULES * 2);
+    this.armKSASIDTable = new Uint32Array(buf, AT_ASID_TABLE, ASID_TABLE_ENTRIES);
+    this.armKSHWASIDTable = new Uint32Array(buf, AT_HW_ASID_TABLE, HW_ASID_TABLE_ENTRIES);
+    this.currentExtraCaps = new Uint32Array(buf, AT_EXTRA_CAPS, EXTRA_CAPS);
+    this.intStateIRQTable = new Uint8Array(buf, AT_IRQ_TABLE, MAX_IRQ + 1);
     this.mem = memory;
     this.irq = irq;
     this.cpu = cpu;

@@ -28,7 +28,7 @@ import { TCB_REPLY, tcbCte } from './tcb-layout.js';
 
 /** `MAX_FREE_INDEX(bits)`: an untyped's free index when it is full (16-byte units). */
 export function maxFreeIndex(blockSize: number): number {
-  return 2 ** (blockSize - 4);
+  return 1 << (blockSize - 4);
 }
 
 /** `setUntypedCapAsFull`: copying an untyped onto its own region marks the source as full. */

@@ -56,12 +56,12 @@ export const depthWord = weighted([16, fc.constant(32)], [1, fc.constantFrom(0, 
 
 // Object invocations have few arguments: each near miss is drawn more often than for the
 // CNode labels, so that every label meets each of its errors.
-const objectShortBy = weighted([8, fc.constant(0)], [1, fc.integer({ min: 1, max: 3 })], [1, fc.constant(8)]);
+const objectShortBy = weighted([7, fc.constant(0)], [1, fc.integer({ min: 1, max: 3 })], [1, fc.constant(8)]);
 const objectNoExtraCaps = weighted([10, fc.constant(false)], [1, fc.constant(true)]);
 
 /** The invoked cap: mostly the choice given; sometimes an empty slot or a CNode cap (foreign to every object label). */
 function withNearMiss(cap: fc.Arbitrary<CapChoice>): fc.Arbitrary<CapChoice> {
-  return weighted([13, cap], [2, capChoice([1, 'empty'])], [1, capChoice([1, 'cnode'])]);
+  return weighted([12, cap], [2, capChoice([1, 'empty'])], [2, capChoice([1, 'cnode'])]);
 }
 
 /** An invocation of `label` on the chosen cap with the given words and extra caps, with the usual near misses. */

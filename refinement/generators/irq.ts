@@ -20,7 +20,7 @@ export const USER_LINES: readonly number[] = [UART1.irq, UART2.irq, GPT.irq, EPI
 /** An interrupt line word for IRQControl_Get. */
 const line = weighted<number>(
   [6, fc.constantFrom(...USER_LINES)], [3, fc.integer({ min: 32, max: 159 })], [1, fc.nat({ max: 31 })], [2, fc.constant(TIMER_IRQ)],
-  [2, fc.constantFrom(160, 255, 1023, 0xffffffff)],
+  [3, fc.constantFrom(160, 255, 1023, 0xffffffff)],
 );
 
 /** The destination slot of a new handler or SGI cap: mostly empty, sometimes full (`DeleteFirst`). */
@@ -51,7 +51,7 @@ export function irqAction(label: IRQLabel): fc.Arbitrary<ObjectAction> {
     case 'ARMIRQIssueSGISignal':
       return objectAction(
         label, control,
-        words(weighted<number>([8, fc.nat({ max: 15 })], [1, fc.constantFrom(16, 159, 0xffffffff)]), weighted<number>([6, fc.constant(0)], [2, fc.nat({ max: 8 })], [1, word]), destIndex, destDepth),
+        words(weighted<number>([6, fc.nat({ max: 15 })], [1, fc.constantFrom(16, 159, 0xffffffff)]), weighted<number>([4, fc.constant(0)], [3, fc.nat({ max: 8 })], [1, word]), destIndex, destDepth),
         fc.tuple(destRoot),
       );
     case 'IRQAckIRQ':

@@ -90,6 +90,9 @@ export function getObjectSize(type: number, userObjSize: number): number {
 /** First PD index of the kernel window (`PPTR_BASE >> ARMSectionBits`). */
 const KERNEL_PD_INDEX = USER_TOP >>> 20;
 const PD_ENTRIES = 2 ** (PAGE_DIR_BITS - 2);
+// The global PD's kernel-window entries, read in one pass before the new PD is written in a
+// second: alternating word by word between the two frames costs more in the memory model.
+const globalWindow = new Uint32Array(PD_ENTRIES - KERNEL_PD_INDEX);
 
 /**
  * `copyGlobalMappings(newPD)`: copies the kernel window's entries of `armKSGlobalPD` into a
@@ -98,8 +101,9 @@ const PD_ENTRIES = 2 ** (PAGE_DIR_BITS - 2);
 export function copyGlobalMappings(k: Kernel, newPD: number): void {
   const mem = k.mem;
   const globalPD = k.armKSGlobalPD;
+  for (let i = KERNEL_PD_INDEX; i < PD_ENTRIES; i++) globalWindow[i - KERNEL_PD_INDEX] = mem.read32(globalPD + 4 * i);
   for (let i = KERNEL_PD_INDEX; i < PD_ENTRIES; i++) {
-    if (i !== PD_ASID_SLOT) mem.write32(newPD + 4 * i, mem.read32(globalPD + 4 * i));
+    if (i !== PD_ASID_SLOT) mem.write32(newPD + 4 * i, globalWindow[i - KERNEL_PD_INDEX]!);
   }
 }
 
