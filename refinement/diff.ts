@@ -115,7 +115,10 @@ function diff(left: unknown, right: unknown): Found | undefined {
   // neither can be any of the collections below.
   const lp: unknown = Object.getPrototypeOf(left);
   if (lp === Object.prototype && Object.getPrototypeOf(right) === lp) {
-    return objectDifference(left as Record<string, unknown>, right as Record<string, unknown>);
+    if (equalPairs.get(left)?.has(right) === true) return undefined;
+    const d = objectDifference(left as Record<string, unknown>, right as Record<string, unknown>);
+    if (d === undefined) rememberEqual(left, right);
+    return d;
   }
   if (Array.isArray(left) && Array.isArray(right)) return arrayDifference(left, right);
   if (isPMap(left) || isPMap(right)) return mapDifference(left, right);
@@ -127,6 +130,21 @@ function diff(left: unknown, right: unknown): Found | undefined {
   if (left instanceof Map || right instanceof Map) return mapDifference(left, right);
   if (left instanceof Set || right instanceof Set) return setDifference(left, right);
   return objectDifference(left as Record<string, unknown>, right as Record<string, unknown>);
+}
+
+// Records found equal before, by identity. States are immutable values, so a pair once equal
+// stays equal; the spec shares the records it keeps (every page directory's kernel-window
+// entries, caps copied unchanged) and so do the abstraction's memos, so the same pairs recur
+// from one comparison to the next.
+const equalPairs = new WeakMap<object, WeakSet<object>>();
+
+function rememberEqual(left: object, right: object): void {
+  let seen = equalPairs.get(left);
+  if (seen === undefined) {
+    seen = new WeakSet();
+    equalPairs.set(left, seen);
+  }
+  seen.add(right);
 }
 
 function listed(v: object): unknown {

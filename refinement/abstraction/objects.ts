@@ -218,23 +218,39 @@ function pdEntries(mem: PhysicalMemory, pd: number): PMap<number, PDE> {
     for (let i = 0; i < 4096; i++) {
       const w = mem.read32(pd + 4 * i);
       if (w === 0) continue;
-      const d = decodePde(w);
-      switch (d.kind) {
-        case 'Invalid':
-        case 'Reserved':
-          break; // a stored hardware ASID, or nothing
-        case 'Coarse':
-          m.set(i, { kind: 'PageTablePDE', table: d.address, parityEnabled: d.p === 1 });
-          break;
-        case 'Section':
-          m.set(i, { kind: 'SectionPDE', frame: d.address, attributes: attributes(d, d.p), rights: mappingRights(d, 'PD', pd, i) });
-          break;
-        case 'SuperSection':
-          m.set(i, { kind: 'SuperSectionPDE', frame: d.address, attributes: attributes(d, d.p), rights: mappingRights(d, 'PD', pd, i) });
-          break;
-      }
+      const e = pdeOf(w, pd, i);
+      if (e !== null) m.set(i, e);
     }
   });
+}
+
+// Every page directory holds the same kernel-window words, and the abstraction of a word
+// depends on nothing else: entries are shared between words seen before (they are never
+// mutated). Words that fail to decode are not remembered, so that their error names the place.
+const pdeMemo = new Map<number, PDE | null>();
+
+function pdeOf(w: number, pd: number, i: number): PDE | null {
+  const known = pdeMemo.get(w);
+  if (known !== undefined) return known;
+  const e = decodedPde(w, pd, i);
+  if (pdeMemo.size > 65536) pdeMemo.clear();
+  pdeMemo.set(w, e);
+  return e;
+}
+
+function decodedPde(w: number, pd: number, i: number): PDE | null {
+  const d = decodePde(w);
+  switch (d.kind) {
+    case 'Invalid':
+    case 'Reserved':
+      return null; // a stored hardware ASID, or nothing
+    case 'Coarse':
+      return { kind: 'PageTablePDE', table: d.address, parityEnabled: d.p === 1 };
+    case 'Section':
+      return { kind: 'SectionPDE', frame: d.address, attributes: attributes(d, d.p), rights: mappingRights(d, 'PD', pd, i) };
+    case 'SuperSection':
+      return { kind: 'SuperSectionPDE', frame: d.address, attributes: attributes(d, d.p), rights: mappingRights(d, 'PD', pd, i) };
+  }
 }
 
 function ptEntries(mem: PhysicalMemory, pt: number): PMap<number, PTE> {

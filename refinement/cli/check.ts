@@ -16,6 +16,7 @@ import { kernelNamed } from './kernels.js';
 import type { KernelUnderTest } from '../check/kernel-under-test.js';
 import { fastpathCountsOf, fastpathGaps } from '../check/fastpath-twin.js';
 import { coverageText, gapsText } from './text.js';
+import { DEFAULT_RUNS } from './defaults.js';
 
 /** Options of `sel4ts check` as commander parses them. */
 export interface CheckCommandOptions {
@@ -38,9 +39,6 @@ export interface CheckCommandOptions {
   /** `--no-fastpath-gate` sets it false: list fastpath gaps without failing on them. */
   readonly fastpathGate?: boolean;
 }
-
-/** Default number of traces (keep in step with the help text in `main.ts`). */
-export const DEFAULT_RUNS = 500;
 
 function int(s: string | undefined, what: string): number | undefined {
   if (s === undefined) return undefined;

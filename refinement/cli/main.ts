@@ -5,9 +5,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import type { CheckCommandOptions } from './check.js';
+import { DEFAULT_RUNS } from './defaults.js';
 
 // Defaults shown in --help; the subcommands load the kernels only when they run.
-const DEFAULT_RUNS = 500;
 const DEFAULT_STEPS = 60;
 const DEFAULT_MIN_COVERAGE = 10;
 

@@ -279,7 +279,7 @@ export interface ActionWeights {
 
 /** The default mix. */
 export const DEFAULT_WEIGHTS: ActionWeights = {
-  cnode: 6.5, retype: 12, make: 9, raw: 2, interrupt: 2, plain: 2, fault: 8, tcb: 3, irq: 5.5, domain: 5, ipc: 8, userIRQ: 14, switch: 15, vm: 60, rendezvous: 16, fastpath: 80, aim: 12,
+  cnode: 6.5, retype: 12, make: 9, raw: 2, interrupt: 2, plain: 2, fault: 8, tcb: 3, irq: 5.5, domain: 5, ipc: 8, userIRQ: 14, switch: 15, vm: 60, rendezvous: 16, fastpath: 40, aim: 12,
 };
 
 /** Whether any IPC path is modelled (the IPC actions resolve to Yield where theirs is not). */
@@ -377,17 +377,23 @@ export function traceOf(action: fc.Arbitrary<Action>, maxSteps: number, setup: b
   // Now and then a run of timer ticks somewhere in the body: one thread's time slice runs out.
   const tick: Action = { t: 'Interrupt', line: TIMER_IRQ };
   const ticks = weighted<Action[]>([3, fc.constant([])], [1, fc.integer({ min: 5, max: 7 }).map((n) => Array.from({ length: n }, () => tick))]);
-  // Most traces have a run of actions aimed at one cell somewhere in the body; every aimed
-  // action of a trace aims at that cell, so that the steps toward it add up.
+  // Most traces have a run of actions aimed at one cell, and many a run of fastpath actions,
+  // somewhere in the body: the steps toward a cell (another thread running, a handler given)
+  // or toward a fastpath check (a server waiting, a page directory made and assigned, a
+  // priority lowered) then add up to the entry they prepare. Every aimed action of a trace
+  // aims at the same cell.
   const aims = weighted<Action[]>([1, fc.constant([])], [3, fc.array(aimAction, { minLength: 5, maxLength: 5 })]);
-  const aimed = fc.tuple(body, aims, fc.constantFrom(...AIM_CELLS), fc.nat()).map(([b, run, cell, at]) => {
-    const i = at % (b.length + 1);
-    return [...b.slice(0, i), ...run, ...b.slice(i)].map((x): Action => (x.t === 'Aim' ? { ...x, cell } : x));
-  });
-  return fc.tuple(threads, vm, lines, preempted, aimed, ticks, fc.nat()).map(([a, m, l, d, b, t, at]) => {
-    const i = at % (b.length + 1);
-    return [...a, ...m, ...l, ...d, ...b.slice(0, i), ...t, ...b.slice(i)].slice(0, maxSteps);
-  });
+  const fastpath = weighted<Action[]>([1, fc.constant([])], [1, fc.array(fastpathAction, { minLength: 8, maxLength: 8 })]);
+  const aimed = fc.tuple(body, aims, fastpath, fc.constantFrom(...AIM_CELLS), fc.nat(), fc.nat()).map(([b, run, fp, cell, at, at2]) =>
+    insertAt(insertAt(b, run, at), fp, at2).map((x): Action => (x.t === 'Aim' ? { ...x, cell } : x)));
+  return fc.tuple(threads, vm, lines, preempted, aimed, ticks, fc.nat()).map(([a, m, l, d, b, t, at]) =>
+    [...a, ...m, ...l, ...d, ...insertAt(b, t, at)].slice(0, maxSteps));
+}
+
+// `run` inserted into `body` at `at` (modulo the body's length + 1).
+function insertAt(body: readonly Action[], run: readonly Action[], at: number): Action[] {
+  const i = at % (body.length + 1);
+  return [...body.slice(0, i), ...run, ...body.slice(i)];
 }
 
 /** Entry names `--entry` accepts besides the labels. */

@@ -25,7 +25,7 @@ describe('the fastpath twin check', () => {
       seen.set(k, k.fastpathCounters.callHits);
       k.setRegister(k.ksCurThread, Reg.R0, k.getRegister(k.ksCurThread, Reg.R0) ^ 1);
     });
-    const r = checkRefinement({ kernel, runs: RUNS, seed: SEED });
+    const r = checkRefinement({ kernel, runs: RUNS, seed: SEED, maxSteps: 30 });
     expect(r.ok).toBe(false);
     expect(r.failures[0]?.failure.kind).toBe('fastpath');
     expect(r.failures[0]?.failure.message).toMatch(/FastpathMismatch: memory at 0x[0-9a-f]+ \(TCB /);
