@@ -62,7 +62,7 @@ export function coverageText(c: Coverage): string[] {
 
 /** The gaps, grouped by entry. */
 export function gapsText(gaps: readonly CoverageGap[], min: number): string[] {
-  if (gaps.length === 0) return [`coverage gaps: none (every expected outcome of this slice's labels seen at least ${min} times)`];
+  if (gaps.length === 0) return [`coverage gaps: none (every outcome expected of each label, system call and event seen at least ${min} times)`];
   const by = new Map<string, string[]>();
   for (const g of gaps) by.set(g.entry, [...(by.get(g.entry) ?? []), `${g.outcome} (${g.count})`]);
   return [`coverage gaps (expected outcomes seen fewer than ${min} times):`, ...[...by].map(([e, os]) => `  ${e}: ${os.join(', ')}`)];
