@@ -15,7 +15,7 @@ import { DEFAULT_BOOT_PARAMS, PD_ASID_SLOT, type BootParams } from '../abi/booti
 import { decodePde } from '../hardware/descriptors.js';
 import type { KernelEvent } from '../hardware/events.js';
 import { bootImpl } from '../impl/boot.js';
-import type { GhostObject } from '../impl/kernel/ghost.js';
+import type { GhostObject, GhostTable } from '../impl/kernel/ghost.js';
 import type { Kernel } from '../impl/kernel/kernel.js';
 import { TCB_OFFSET, TCB_SCHED_NEXT } from '../impl/object/tcb-layout.js';
 import type { Cap } from '../spec/state/cap.js';
@@ -36,13 +36,16 @@ const FRAME_SIZE = 4096;
 
 /** The implementation kernel seen part by part (see the module comment). */
 export class ImplView implements AbstractView {
-  // Both live as long as the view, i.e. while the kernel does not change: each MDB node and
-  // each CTE's slot is read once however many comparisons ask for it.
+  // The MDB nodes live as long as the view, i.e. while the kernel does not change: each is
+  // read once however many comparisons ask for it. The slot of each CTE lives longer, as long
+  // as the ghost table stays the same (most steps make and remove no object).
   private reader: MdbReader | undefined;
-  private readonly slots = new Map<number, CSlot | null>();
+  private readonly slots: Map<number, CSlot | null>;
 
   /** Creates a view of `k` (valid until `k` next changes). */
-  constructor(private readonly k: Kernel) {}
+  constructor(private readonly k: Kernel) {
+    this.slots = slotCache(k.ghost);
+  }
 
   private mdb(): MdbReader {
     return (this.reader ??= new MdbReader(this.k.mem));
@@ -111,6 +114,23 @@ export class ImplView implements AbstractView {
     if (s === undefined) throw new AbstractionError(`MDB links to 0x${cte.toString(16)}, which is no CTE`);
     return s;
   }
+}
+
+const slotCaches = new WeakMap<GhostTable, { version: number; readonly slots: Map<number, CSlot | null> }>();
+
+// The CTE-to-slot map of views of a kernel with ghost table `g`, emptied whenever `g` changed.
+function slotCache(g: GhostTable): Map<number, CSlot | null> {
+  const c = slotCaches.get(g);
+  if (c === undefined) {
+    const slots = new Map<number, CSlot | null>();
+    slotCaches.set(g, { version: g.version, slots });
+    return slots;
+  }
+  if (c.version !== g.version) {
+    c.slots.clear();
+    c.version = g.version;
+  }
+  return c.slots;
 }
 
 // The slot whose CTE is at `cte`: a TCB's, else a CNode's of the smallest radix that has one

@@ -86,12 +86,35 @@ function diffNodes(a: TrieNode | undefined, b: TrieNode | undefined, out: unknow
     } else out.push(a.entry[0], b.entry[0]);
     return true;
   }
-  const left = new Map<unknown, unknown>();
-  const right = new Map<unknown, unknown>();
+  // Leaves of different shapes (a key added beside another, or one of two removed): a few
+  // entries each side, so pairing them by a scan is cheaper than building maps.
+  const left: unknown[] = [];
+  const right: unknown[] = [];
   if (!collect(a, left) || !collect(b, right)) return false;
-  for (const [k, v] of left) if (!right.has(k) || right.get(k) !== v) out.push(k);
-  for (const k of right.keys()) if (!left.has(k)) out.push(k);
+  if (left.length * right.length > 1024) return diffByMaps(left, right, out);
+  for (let i = 0; i < left.length; i += 2) {
+    const j = entryIndex(right, left[i]);
+    if (j < 0 || right[j + 1] !== left[i + 1]) out.push(left[i]);
+  }
+  for (let j = 0; j < right.length; j += 2) if (entryIndex(left, right[j]) < 0) out.push(right[j]);
   return true;
+}
+
+// The same as the scan, for two large sides (a subtree that appeared beside many entries).
+function diffByMaps(left: readonly unknown[], right: readonly unknown[], out: unknown[]): boolean {
+  const l = new Map<unknown, unknown>();
+  const r = new Map<unknown, unknown>();
+  for (let i = 0; i < left.length; i += 2) l.set(left[i], left[i + 1]);
+  for (let j = 0; j < right.length; j += 2) r.set(right[j], right[j + 1]);
+  for (const [k, v] of l) if (!r.has(k) || r.get(k) !== v) out.push(k);
+  for (const k of r.keys()) if (!l.has(k)) out.push(k);
+  return true;
+}
+
+// The index of key `k` in a flat [key, value, key, value, ...] list, or -1.
+function entryIndex(entries: readonly unknown[], k: unknown): number {
+  for (let i = 0; i < entries.length; i += 2) if (entries[i] === k) return i;
+  return -1;
 }
 
 // A bitmap-indexed or full hash-array node: children addressed by a 5-bit hash fragment.
@@ -112,15 +135,16 @@ function popCount(x: number): number {
   return (((v + (v >> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-// Every entry under `n` into `into`; false when a node has an unknown shape.
-function collect(n: TrieNode | undefined, into: Map<unknown, unknown>): boolean {
+// Every entry under `n` onto `into`, as key, value, key, value, ...; false when a node has
+// an unknown shape.
+function collect(n: TrieNode | undefined, into: unknown[]): boolean {
   if (n === undefined) return true;
   if (n.entry !== undefined) {
-    into.set(n.entry[0], n.entry[1]);
+    into.push(n.entry[0], n.entry[1]);
     return true;
   }
   if (n.entries !== undefined) {
-    for (const [k, v] of n.entries) into.set(k, v);
+    for (const [k, v] of n.entries) into.push(k, v);
     return true;
   }
   if (n.nodes !== undefined) {

@@ -150,11 +150,10 @@ export function checkRefinement(opts: CheckOptions): CheckReport {
     const first = runTrace(generated, runOpts);
     // Every directed step of the scenario is needed: only the tail after the failure is cut.
     const keep = minimise(generated, first, (a) => runTrace(a, runOpts), opts.entry === HWASID_SCENARIO ? 0 : undefined);
-    const r = runTrace(keep.map((i) => generated[i]!), runOpts);
+    const kept = keep.map((i) => generated[i]!);
+    const r = runTrace(kept, runOpts);
     const { trace, diff } = describeRun(r);
-    const token: ReplayToken = {
-      seed: details.seed, path: details.counterexamplePath ?? '', maxSteps, entry: opts.entry, kernel: opts.kernel.name, fullEvery, invariantsEvery, keep,
-    };
+    const token: ReplayToken = { seed: details.seed, kernel: opts.kernel.name, fullEvery, invariantsEvery, actions: kept };
     const failure: RunFailure = r.failure ?? { kind: 'exception', side: 'both', step: -1, message: String(details.errorInstance ?? 'property failed') };
     failures.push({ replay: encodeToken(token), trace, diff: diff === '' ? failure.message : diff, failure, shrinks: details.numShrinks });
   }
@@ -183,33 +182,23 @@ export function checkRefinement(opts: CheckOptions): CheckReport {
 export interface ReplayResult {
   /** The token decoded. */
   readonly token: ReplayToken;
-  /** The trace regenerated. */
+  /** The trace it holds. */
   readonly actions: readonly Action[];
   /** Running it again. */
   readonly result: RunResult;
 }
 
 /**
- * Regenerates the trace a token names and runs it again; `kernelFor` gives the kernel under
- * test of the name the token records.
+ * Runs the trace a token holds again; `kernelFor` gives the kernel under test of the name the
+ * token records.
  */
 export function replayToken(
   token: string,
   kernelFor: (name: string) => KernelUnderTest,
   observer: RunObserver = {},
   spec: SpecKernel = SPEC,
-  actionsArb?: fc.Arbitrary<Action>,
 ): ReplayResult {
   const t = decodeToken(token);
-  let found: Action[] | undefined;
-  const property = fc.property(traceArb(t.maxSteps, t.entry, actionsArb), (actions) => {
-    found = actions;
-    return false;
-  });
-  fc.check(property, { seed: t.seed, path: t.path, numRuns: 1, endOnFailure: true });
-  if (found === undefined) throw new Error('the token names no trace');
-  const generated = found;
-  const actions = t.keep === null ? generated : t.keep.map((i) => generated[i]).filter((a): a is Action => a !== undefined);
-  const result = runTrace(actions, { spec, kernel: kernelFor(t.kernel), fullEvery: t.fullEvery, invariantsEvery: t.invariantsEvery }, observer);
-  return { token: t, actions, result };
+  const result = runTrace(t.actions, { spec, kernel: kernelFor(t.kernel), fullEvery: t.fullEvery, invariantsEvery: t.invariantsEvery }, observer);
+  return { token: t, actions: t.actions, result };
 }

@@ -71,7 +71,12 @@ function plainEqual(a: unknown, b: unknown): boolean {
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!plainEqual(a[i], b[i])) return false;
+    // Equal elements (registers, mostly) are passed over without a call.
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      const y = b[i];
+      if (x !== y && !plainEqual(x, y)) return false;
+    }
     return true;
   }
   const proto: unknown = Object.getPrototypeOf(a);
@@ -82,7 +87,11 @@ function plainEqual(a: unknown, b: unknown): boolean {
   // which no state has, is never `y`'s own and so answers false.)
   let n = 0;
   for (const name in x) {
-    if (!has(y, name) || !plainEqual(x[name], y[name])) return false;
+    const v = x[name];
+    const w = y[name];
+    // The same defined value needs no more: a plain record inherits no enumerable field, so
+    // `y` has `name` itself. (Undefined may be a missing field, which `has` tells apart.)
+    if ((v !== w || v === undefined) && (!has(y, name) || !plainEqual(v, w))) return false;
     n++;
   }
   for (const _name in y) n--;

@@ -24,7 +24,7 @@ import { KernelPanic } from './panic.js';
 const WORD_BITS = 32;
 
 function mask(bits: number): number {
-  return bits >= 32 ? 0xffffffff : (2 ** bits - 1);
+  return bits >= 32 ? 0xffffffff : ((1 << bits) >>> 0) - 1;
 }
 
 /** Sets `current_lookup_fault`. */

@@ -52,6 +52,11 @@ function entryFor(kind: GhostObjectKind, sizeBits: number, isDevice: boolean): G
 /** The ghost object table: object kind and size per physical address (ghost, for the abstraction only). */
 export class GhostTable {
   private readonly objects = new Map<number, GhostObject>();
+  /**
+   * Bumped by every change, so that what is derived from the table (the abstraction's slot
+   * of each CTE) can be kept while it stays the same.
+   */
+  version = 0;
   // The run added by `addRun`: `runCount` objects `runEntry` at runBase + i * runSize.
   private runBase = 0;
   private runCount = 0;
@@ -61,6 +66,7 @@ export class GhostTable {
   /** Records that an object of `kind` and `sizeBits` now lives at `addr` (ghost update on retype). */
   add(addr: number, kind: GhostObjectKind, sizeBits: number, isDevice = false): void {
     const a = addr >>> 0;
+    this.version++;
     if (this.inRun(a)) this.expandRun();
     this.objects.set(a, entryFor(kind, sizeBits, isDevice));
   }
@@ -72,6 +78,7 @@ export class GhostTable {
   addRun(base: number, count: number, kind: GhostObjectKind, sizeBits: number): void {
     const start = base >>> 0;
     const size = 2 ** sizeBits;
+    this.version++;
     let clash = this.runCount !== 0;
     for (let i = 0; i < count && !clash; i++) clash = this.objects.has(start + i * size);
     if (clash) {
@@ -87,6 +94,7 @@ export class GhostTable {
   /** Forgets the object at `addr`. */
   remove(addr: number): void {
     const a = addr >>> 0;
+    this.version++;
     if (this.inRun(a)) this.expandRun();
     this.objects.delete(a);
   }
@@ -99,6 +107,7 @@ export class GhostTable {
   removeRange(base: number, sizeBits: number): void {
     const start = base >>> 0;
     const size = 2 ** sizeBits;
+    this.version++;
     if (this.runEntry !== undefined && start < this.runEnd() && this.runBase < start + size) this.expandRun();
     if (size / 16 <= this.size) {
       for (let a = start; a < start + size; a += 16) this.objects.delete(a);

@@ -45,6 +45,7 @@ import { capWords, type CapWords } from '../object/cap.js';
 import { cteReadCap, cteWriteCap } from '../object/mdb.js';
 import { getRegister, setRegister } from '../object/tcb-layout.js';
 import { handleEvent } from './syscall.js';
+import { LOOP_BOUND } from './panic.js';
 import { FastpathCounters } from '../fastpath/counters.js';
 
 /** Build options of the implementation kernel (seL4's `config.cmake` switches it models). */
@@ -150,6 +151,12 @@ export class Kernel {
   kernelFastpath: boolean;
   /** How often each fastpath ran and why it fell back (not kernel state; never abstracted). */
   readonly fastpathCounters = new FastpathCounters();
+  /**
+   * Iterations of memory-linked loops this entry may still run (`loopStep`; not C state, never
+   * abstracted): reset to `LOOP_BOUND` at each entry, so that a corrupted list panics instead
+   * of spinning.
+   */
+  loopBudget = LOOP_BOUND;
 
   // ---- ghost ----
   /** Ghost (proof-only) object table: kind and size per object base address. */
@@ -208,6 +215,7 @@ export class Kernel {
    * registers, then schedules and activates the next thread. Throws only `KernelPanic`.
    */
   callKernel(event: KernelEvent): void {
+    this.loopBudget = LOOP_BOUND;
     handleEvent(this, event);
   }
 

@@ -8,7 +8,7 @@
  */
 import type { Kernel } from '../kernel/kernel.js';
 import { EXCEPTION_NONE, type Exception } from '../kernel/failures.js';
-import { KernelPanic } from '../kernel/panic.js';
+import { KernelPanic, loopStep } from '../kernel/panic.js';
 import { preemptionPoint } from '../kernel/preemption.js';
 import {
   CAP_IRQ_HANDLER, CAP_NULL, CAP_ZOMBIE, capGetCapType, irqHandlerCapGetCapIRQ, setCapWords,
@@ -170,6 +170,7 @@ export function deleteCallerCap(k: Kernel, tcb: number): void {
 /** `cteRevoke(slot)`: deletes every MDB child of the slot, with a preemption point after each. */
 export function cteRevoke(k: Kernel, slot: number): Exception {
   for (let next = cteGetNext(k.mem, slot); next !== 0 && isMDBParentOf(k, slot, next); next = cteGetNext(k.mem, slot)) {
+    loopStep(k, 'MDB children walk (cteRevoke)');
     let status = cteDelete(k, next, true);
     if (status !== EXCEPTION_NONE) return status;
     status = preemptionPoint(k);

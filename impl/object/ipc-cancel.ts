@@ -9,7 +9,7 @@
  * @module
  */
 import type { Kernel } from '../kernel/kernel.js';
-import { KernelPanic, kernelAssert } from '../kernel/panic.js';
+import { KernelPanic, kernelAssert, loopStep } from '../kernel/panic.js';
 import {
   EP_STATE_IDLE, EP_STATE_RECV, EP_STATE_SEND, EP_W0, NTFN_BOUND_TCB, NTFN_STATE_IDLE, NTFN_STATE_WAITING, NTFN_W0,
   endpointGetState, notificationGetBoundTCB, notificationGetState,
@@ -27,9 +27,11 @@ import { queueGetHead, queueSet, queueSetState, tcbEPDequeue } from './tcb-queue
 import { cteGetNext } from './mdb.js';
 import { cteDeleteOne } from './delete.js';
 
-// Every thread of a queue already detached from its object, from `head` on, restarts.
-function restartQueue(k: Kernel, head: number): void {
+// Every thread of a queue already detached from its object, from `head` on, restarts;
+// `loop` names the walk in a panic.
+function restartQueue(k: Kernel, head: number, loop: string): void {
   for (let t = head; t !== 0; t = tcbGet(k.mem, t, TCB_EP_NEXT)) {
+    loopStep(k, loop);
     setThreadState(k, t, THREAD_STATE_RESTART);
     tcbSchedEnqueue(k, t);
   }
@@ -42,7 +44,7 @@ export function cancelAllIPC(k: Kernel, ep: number): void {
   const head = queueGetHead(k.mem, ep);
   queueSetState(k.mem, ep, EP_STATE_IDLE);
   queueSet(k.mem, ep, 0, 0);
-  restartQueue(k, head);
+  restartQueue(k, head, 'endpoint queue walk (cancelAllIPC)');
 }
 
 /** `cancelAllSignals(ntfnPtr)`: a Waiting notification becomes Idle and every waiter restarts. */
@@ -51,7 +53,7 @@ export function cancelAllSignals(k: Kernel, ntfn: number): void {
   const head = queueGetHead(k.mem, ntfn);
   queueSetState(k.mem, ntfn, NTFN_STATE_IDLE);
   queueSet(k.mem, ntfn, 0, 0);
-  restartQueue(k, head);
+  restartQueue(k, head, 'notification queue walk (cancelAllSignals)');
 }
 
 /**
@@ -68,6 +70,7 @@ export function cancelBadgedSends(k: Kernel, ep: number, badge: number): void {
       // C detaches the queue and works on a copy; dequeuing in place leaves the same words.
       let next = 0;
       for (let t = queueGetHead(mem, ep); t !== 0; t = next) {
+        loopStep(k, 'endpoint queue walk (cancelBadgedSends)');
         next = tcbGet(mem, t, TCB_EP_NEXT);
         if (threadStateGetBlockingIPCBadge(tcbGet(mem, t, TCB_STATE_W2)) === badge) {
           setThreadState(k, t, THREAD_STATE_RESTART);

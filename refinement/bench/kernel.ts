@@ -22,9 +22,8 @@ import { implKernel } from '../abstraction.js';
 import { bootImpl } from '../../impl/boot.js';
 import { fullDifference, incrementalDifference } from '../check/compare.js';
 import type { KernelInstance } from '../check/kernel-under-test.js';
-import { applyUserWrites, type SpecKernel } from '../check/run.js';
+import { applyToKernel, applyUserWrites, type SpecKernel } from '../check/run.js';
 import { SPEC } from '../check/spec-kernel.js';
-import { ipcBufferAddress, wordRuns } from '../check/user-context.js';
 import { formatDifference } from '../diff.js';
 import type { Action, CNodeAction, CNodeLabel, RetypeAction, SlotChoice } from '../generators/action.js';
 import { resolveAction, type ResolvedAction } from '../generators/resolve.js';
@@ -66,16 +65,9 @@ interface Pair {
   readonly impl: KernelInstance;
 }
 
-function applyToImpl(k: KernelInstance, s: KernelState, r: ResolvedAction): void {
-  for (const [reg, v] of r.registers) k.setRegister(reg, v);
-  const buf = ipcBufferAddress(s);
-  if (buf !== undefined) for (const [off, values] of wordRuns(r.ipcWords)) k.writeWords(buf + off, values);
-  if (r.pendingIRQ !== null) k.setPendingIRQ(r.pendingIRQ);
-}
-
 function stepBoth(p: Pair, spec: SpecKernel, r: ResolvedAction): { before: KernelState; result: string } {
   const before = applyUserWrites(p.spec, r);
-  applyToImpl(p.impl, p.spec, r);
+  applyToKernel(p.impl, p.spec, r);
   p.impl.step(r.event);
   const out = spec.step(before, r.event);
   p.spec = out.state;
@@ -193,7 +185,7 @@ export function implCycles(prep: Prepared): (cycles: number) => unknown {
   return (cycles) => {
     for (let c = 0; c < cycles; c++) {
       prep.cycle.forEach((r, i) => {
-        applyToImpl(k, prep.cycleStates[i]!, r);
+        applyToKernel(k, prep.cycleStates[i]!, r);
         k.step(r.event);
       });
     }

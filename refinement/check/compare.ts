@@ -7,9 +7,10 @@
  */
 import { Map as PMap } from 'immutable';
 import type { KernelState } from '../../spec/state/kernel-state.js';
+import { NULL_CAP } from '../../spec/state/cap.js';
 import type { CNode } from '../../spec/state/object.js';
 import { changedElements, changedKeys } from '../changed-keys.js';
-import { ABSENT, field, firstDifference, key, type Difference } from '../diff.js';
+import { ABSENT, field, firstDifference, key, type Difference, type PathSegment } from '../diff.js';
 import type { AbstractView, Globals } from './kernel-under-test.js';
 
 /**
@@ -53,6 +54,13 @@ export function incrementalDifference(
   );
 }
 
+// `d` as a difference of the whole state, `path` leading to where `d` was found. (Paths are
+// made only for a difference found: building one for every comparison cost more than most of
+// the comparisons.)
+function prefixed(d: Difference, ...path: PathSegment[]): Difference {
+  return { path: [...path, ...d.path], left: d.left, right: d.right };
+}
+
 // Global fields that are cheap to read from a kernel are compared at every step; the large
 // ones (tables of IRQs, domains, ASIDs) only when the spec step changed them, and otherwise at
 // the whole comparisons.
@@ -65,14 +73,14 @@ const WHEN_CHANGED: readonly (keyof Globals)[] = ['domainList', 'irqStates', 'ir
 // Compared at every step: the spec's value read straight off the state (no copy of the globals).
 function globalsDifference(before: KernelState, after: KernelState, view: AbstractView): Difference | undefined {
   for (const f of EVERY_STEP) {
-    const d = firstDifference(globalOf(after, f), view.globalField(f), [field('globals'), field(f)]);
-    if (d !== undefined) return d;
+    const d = firstDifference(globalOf(after, f), view.globalField(f));
+    if (d !== undefined) return prefixed(d, field('globals'), field(f));
   }
   for (const f of WHEN_CHANGED) {
     const now = globalOf(after, f);
     if (globalOf(before, f) === now) continue;
-    const d = firstDifference(now, view.globalField(f), [field('globals'), field(f)]);
-    if (d !== undefined) return d;
+    const d = firstDifference(now, view.globalField(f));
+    if (d !== undefined) return prefixed(d, field('globals'), field(f));
   }
   return undefined;
 }
@@ -87,6 +95,11 @@ function globalOf<K extends keyof Globals>(s: KernelState, f: K): Globals[K] {
 // The keys ascending (the order `compareKeys` gives numbers), each once.
 function sorted(keys: readonly number[]): readonly number[] {
   if (keys.length < 2) return keys;
+  if (keys.length === 2) {
+    const x = keys[0]!;
+    const y = keys[1]!;
+    return x < y ? keys : x === y ? [x] : [y, x];
+  }
   const out = keys.slice().sort((x, y) => x - y);
   let n = 1;
   for (let i = 1; i < out.length; i++) if (out[i] !== out[n - 1]) out[n++] = out[i]!;
@@ -98,11 +111,13 @@ function heapDifference(before: KernelState, after: KernelState, view: AbstractV
   for (const addr of sorted(also.length === 0 ? changedKeys(before.kheap, after.kheap) : [...changedKeys(before.kheap, after.kheap), ...also])) {
     const now = after.kheap.get(addr);
     const was = before.kheap.get(addr);
-    const d =
-      now?.kind === 'CNode' && was?.kind === 'CNode' && was.bits === now.bits
-        ? cnodeDifference(addr, was, now, view)
-        : firstDifference(now ?? ABSENT, view.object(addr) ?? ABSENT, [field('kheap'), key(addr)]);
-    if (d !== undefined) return d;
+    if (now?.kind === 'CNode' && was?.kind === 'CNode' && was.bits === now.bits) {
+      const d = cnodeDifference(addr, was, now, view);
+      if (d !== undefined) return d;
+      continue;
+    }
+    const d = firstDifference(now ?? ABSENT, view.object(addr) ?? ABSENT);
+    if (d !== undefined) return prefixed(d, field('kheap'), key(addr));
   }
   return undefined;
 }
@@ -112,26 +127,26 @@ function cnodeDifference(addr: number, was: CNode, now: CNode, view: AbstractVie
   for (const i of sorted(changedKeys(was.slots, now.slots))) {
     const implCap = view.cnodeSlot(addr, i);
     if (implCap === undefined) return firstDifference(now, view.object(addr) ?? ABSENT, [field('kheap'), key(addr)]);
-    const d = firstDifference(now.slots.get(i) ?? { kind: 'NullCap' }, implCap, [field('kheap'), key(addr), field('slots'), key(i)]);
-    if (d !== undefined) return d;
+    const d = firstDifference(now.slots.get(i) ?? NULL_CAP, implCap);
+    if (d !== undefined) return prefixed(d, field('kheap'), key(addr), field('slots'), key(i));
   }
   return undefined;
 }
 
 function cdtDifference(before: KernelState, after: KernelState, view: AbstractView): Difference | undefined {
   for (const k of sorted(changedKeys(before.cdt, after.cdt))) {
-    const d = firstDifference(after.cdt.get(k) ?? ABSENT, view.cdtParent(k) ?? ABSENT, [field('cdt'), key(k)]);
-    if (d !== undefined) return d;
+    const d = firstDifference(after.cdt.get(k) ?? ABSENT, view.cdtParent(k) ?? ABSENT);
+    if (d !== undefined) return prefixed(d, field('cdt'), key(k));
   }
   for (const k of sorted(changedKeys(before.cdtList, after.cdtList))) {
     const spec = after.cdtList.get(k)?.toArray() ?? [];
     const impl = view.cdtChildren(k);
-    const d = firstDifference(spec.length === 0 ? ABSENT : spec, impl.length === 0 ? ABSENT : impl, [field('cdtList'), key(k)]);
-    if (d !== undefined) return d;
+    const d = firstDifference(spec.length === 0 ? ABSENT : spec, impl.length === 0 ? ABSENT : impl);
+    if (d !== undefined) return prefixed(d, field('cdtList'), key(k));
   }
   for (const k of sorted(changedElements(before.isOriginalCap, after.isOriginalCap))) {
-    const d = firstDifference(after.isOriginalCap.has(k), view.isOriginal(k), [field('isOriginalCap'), key(k)]);
-    if (d !== undefined) return d;
+    const isOriginal = after.isOriginalCap.has(k);
+    if (isOriginal !== view.isOriginal(k)) return { path: [field('isOriginalCap'), key(k)], left: isOriginal, right: !isOriginal };
   }
   return undefined;
 }

@@ -35,8 +35,14 @@ export function failureSignature(f: RunFailure): string {
 export function minimise(actions: readonly Action[], first: RunResult, run: (a: readonly Action[]) => RunResult, budget = 400): number[] {
   const f = first.failure;
   if (f === undefined) return actions.map((_a, i) => i);
-  const signature = failureSignature(f);
   let kept = actions.map((_a, i) => i).slice(0, Math.max(f.step, 0) + 1);
+  // The signature is taken from the trace cut after the failing step, not from `first`: the
+  // failing step is now the last, whose comparison is the whole-state one, and that may name
+  // a different first difference than the per-step comparison did (a slot the impl changed
+  // and the spec did not comes before the registers of the reply).
+  const cut = kept.length < actions.length ? run(kept.map((i) => actions[i]!)).failure : f;
+  const signature = failureSignature(cut ?? f);
+  if (cut === undefined) kept = actions.map((_a, i) => i);
   let runs = 0;
   const failsAlike = (indices: readonly number[]): boolean => {
     runs++;

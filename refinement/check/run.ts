@@ -52,13 +52,13 @@ export interface RunOptions {
 }
 
 /**
- * What went wrong: the states differ; an invariant fails; a kernel panics (or reaches a later
- * slice); the implementation's memory has no abstract reading (`abstraction`: a broken MDB
- * list, an unknown cap tag); the MMU or TLB disagrees with the spec's tables (`hardware
+ * What went wrong: the states differ; an invariant fails; a kernel panics; the
+ * implementation's memory has no abstract reading (`abstraction`: a broken MDB list, an
+ * unknown cap tag); the MMU or TLB disagrees with the spec's tables (`hardware
  * view`, see hardware-view.ts); the kernel and its fastpath-off twin end an entry in different
  * concrete states (`fastpath`, see fastpath-twin.ts); or a JS exception escaped a kernel.
  */
-export type FailureKind = 'divergence' | 'invariant' | 'panic' | 'not modelled yet' | 'abstraction' | 'hardware view' | 'fastpath' | 'exception';
+export type FailureKind = 'divergence' | 'invariant' | 'panic' | 'abstraction' | 'hardware view' | 'fastpath' | 'exception';
 
 /** The first failure of a run. */
 export interface RunFailure {
@@ -100,7 +100,6 @@ export interface RunResult {
 
 /** Whether `e` is a kernel panic (of either side) and of which kind. */
 function panicKind(e: unknown): FailureKind {
-  if (e instanceof Error && e.name === 'NotModelledYet') return 'not modelled yet';
   if (e instanceof Error && e.name === 'KernelPanic') return 'panic';
   if (e instanceof Error && e.name === 'FastpathMismatch') return 'fastpath';
   return 'exception';
@@ -119,8 +118,9 @@ export function applyUserWrites(s: KernelState, r: ResolvedAction): KernelState 
   return out;
 }
 
-function applyToKernel(k: KernelInstance, s: KernelState, r: ResolvedAction): void {
-  for (const [reg, v] of r.registers) k.setRegister(reg, v);
+/** What user space does before an entry, done to a kernel under test (see {@link applyUserWrites}). */
+export function applyToKernel(k: KernelInstance, s: KernelState, r: ResolvedAction): void {
+  for (let i = 0; i < r.registers.length; i++) k.setRegister(r.registers[i]![0], r.registers[i]![1]);
   const buf = ipcBufferAddress(s);
   if (buf !== undefined) for (const [off, values] of wordRuns(r.ipcWords)) k.writeWords(buf + off, values);
   if (r.pendingIRQ !== null) k.setPendingIRQ(r.pendingIRQ);

@@ -1,51 +1,56 @@
 /**
- * Replay tokens: everything needed to regenerate one shrunk failing trace exactly (the
- * fast-check seed and counterexample path, and the generation parameters), as one
- * copy-pasteable word (base64url of a small JSON object).
+ * Replay tokens: one shrunk failing trace as a single copy-pasteable word. The token carries
+ * the trace's actions themselves (plain data), compressed, with the kernel checked and the
+ * comparison intervals, so a replay runs exactly the actions the check printed: it does not
+ * regenerate them from a seed, which would tie the token to fast-check's shrink tree and to
+ * every state the generators keep between runs.
  *
  * @module
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { Action } from '../generators/action.js';
 
 /** What a replay token holds. */
 export interface ReplayToken {
-  /** The fast-check seed of the run. */
+  /** The seed of the check that found the trace (for the record; replay does not need it). */
   readonly seed: number;
-  /** The fast-check counterexample path (`"12:0:3"`). */
-  readonly path: string;
-  /** The most actions per trace. */
-  readonly maxSteps: number;
-  /** The `--entry` focus, if any. */
-  readonly entry: string | undefined;
   /** The kernel checked (`impl`, `spec`, ...). */
   readonly kernel: string;
   /** Whole comparison every this many steps. */
   readonly fullEvery: number;
   /** Invariants every this many steps. */
   readonly invariantsEvery: number;
-  /** The indices of the regenerated trace the final shrinking pass kept, or null for all. */
-  readonly keep: readonly number[] | null;
+  /** The trace, as the check ran it after shrinking. */
+  readonly actions: readonly Action[];
 }
 
-const VERSION = 1;
+const VERSION = 2;
 
 /** Encodes a token. */
 export function encodeToken(t: ReplayToken): string {
-  const json = JSON.stringify([VERSION, t.seed, t.path, t.maxSteps, t.entry ?? '', t.kernel, t.fullEvery, t.invariantsEvery, t.keep]);
-  return Buffer.from(json, 'utf8').toString('base64url');
+  const json = JSON.stringify([VERSION, t.seed, t.kernel, t.fullEvery, t.invariantsEvery, t.actions]);
+  return deflateRawSync(Buffer.from(json, 'utf8')).toString('base64url');
 }
 
 /** Decodes a token, or throws an Error saying why it is not one. */
 export function decodeToken(s: string): ReplayToken {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(s.trim(), 'base64url').toString('utf8'));
+    parsed = JSON.parse(inflateRawSync(Buffer.from(s.trim(), 'base64url')).toString('utf8'));
   } catch {
     throw new Error('not a replay token (expected the word `sel4ts check` printed)');
   }
-  if (!Array.isArray(parsed) || parsed[0] !== VERSION || parsed.length !== 9) throw new Error('not a replay token of this version of sel4ts');
-  const [, seed, path, maxSteps, entry, kernel, fullEvery, invariantsEvery, keep] = parsed as [number, number, string, number, string, string, number, number, number[] | null];
-  if (typeof seed !== 'number' || typeof path !== 'string' || typeof kernel !== 'string' || !(keep === null || Array.isArray(keep))) {
+  if (!Array.isArray(parsed) || parsed[0] !== VERSION || parsed.length !== 6) throw new Error('not a replay token of this version of sel4ts');
+  const [, seed, kernel, fullEvery, invariantsEvery, actions] = parsed as unknown[];
+  if (typeof seed !== 'number' || typeof kernel !== 'string' || typeof fullEvery !== 'number' || typeof invariantsEvery !== 'number' || !Array.isArray(actions)) {
     throw new Error('malformed replay token');
   }
-  return { seed, path, maxSteps, entry: entry === '' ? undefined : entry, kernel, fullEvery, invariantsEvery, keep };
+  if (!actions.every(isActionShaped)) throw new Error('malformed replay token: an action is not a record with a kind');
+  return { seed, kernel, fullEvery, invariantsEvery, actions };
+}
+
+// An action as JSON gives it back: a record with its `t` tag. (The resolver reads the rest;
+// a token is made by `sel4ts check`, so its actions are the generators' own.)
+function isActionShaped(a: unknown): a is Action {
+  return typeof a === 'object' && a !== null && typeof (a as { readonly t?: unknown }).t === 'string';
 }

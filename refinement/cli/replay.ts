@@ -1,6 +1,6 @@
 /**
- * `sel4ts replay <token>`: regenerates the shrunk trace a check printed and runs it again,
- * printing each step as it goes. Exit status 1 when the failure reproduces, 0 when the
+ * `sel4ts replay <token>`: runs the shrunk trace a check printed again, printing each step
+ * as it goes. Exit status 1 when the failure reproduces, 0 when the
  * trace now holds.
  *
  * @module
@@ -25,7 +25,7 @@ export function replayCommand(token: string): number {
   });
   const { diff } = describeRun(r.result);
   const f = r.result.failure;
-  process.stdout.write(`kernel: ${r.token.kernel}, seed ${r.token.seed}, ${r.actions.length} actions generated\n`);
+  process.stdout.write(`kernel: ${r.token.kernel}, ${r.actions.length} actions (found by the check of seed ${r.token.seed})\n`);
   if (f === undefined) {
     process.stdout.write('the trace holds: no failure reproduced\n');
     return 0;

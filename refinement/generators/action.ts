@@ -407,35 +407,7 @@ export type VMAim = 'ok' | 'IllegalOperation' | 'InvalidCapability' | 'Truncated
 /** One environment action. */
 export type Action = CNodeAction | RetypeAction | RawAction | InterruptAction | PlainSyscallAction | FaultAction | ObjectAction | IPCAction | UserIRQAction | SwitchAction | VMAction | RendezvousAction | FastpathAction | AimAction;
 
-/**
- * What the generators leave out until both kernels model it: object labels whose decode or
- * perform still ends in `NotModelledYet`, and the IPC paths (an invocation of an endpoint,
- * a receive on one, a signal, a wait on a notification, a reply, a fault sent to a handler,
- * an interrupt signalling a notification), and the ARM virtual-memory labels. Shortened as
- * the kernels land them; the check then exercises what was taken off.
- */
-export const NOT_MODELLED_YET: readonly (ObjectLabel | VMLabel | IPCFeature)[] = [
-  // Empty: every TCB, IRQ, domain and VM label and every IPC path has landed in both kernels.
-];
-
-/**
- * The kernel paths of IPC the generators switch as one: `EndpointSend` (Send, NBSend, Call on
- * an endpoint), `EndpointRecv` (Recv, NBRecv on an endpoint), `NotificationSignal` (an
- * invocation of a notification), `NotificationWait` (Recv, NBRecv on a notification), `Reply`
- * (a reply cap used: Reply with a caller, an invocation of a reply cap), `FaultIPC` (a fault
- * sent to a fault handler), `IRQSignal` (an interrupt signalling its handler's notification),
- * `SGISignal` (an invocation of an SGI signal cap).
- */
-export type IPCFeature = 'EndpointSend' | 'EndpointRecv' | 'NotificationSignal' | 'NotificationWait' | 'Reply' | 'FaultIPC' | 'IRQSignal' | 'SGISignal';
-
-const switchedOff = new Set<string>(NOT_MODELLED_YET);
-
-/** Whether the generators use a label or IPC path (it is not in {@link NOT_MODELLED_YET}). */
-export function isModelled(f: ObjectLabel | VMLabel | IPCFeature): boolean {
-  return !switchedOff.has(f);
-}
-
-/** Every invocation label the check exercises: UntypedRetype, the CNode labels and the object and VM labels that have landed. */
+/** Every invocation label the check exercises: UntypedRetype, the CNode labels and the object and VM labels. */
 export const SLICE_LABELS: readonly InvocationLabel[] = [
-  'UntypedRetype', ...CNODE_LABELS, ...[...TCB_LABELS, ...IRQ_LABELS, ...DOMAIN_LABELS, ...VM_LABELS].filter(isModelled),
+  'UntypedRetype', ...CNODE_LABELS, ...TCB_LABELS, ...IRQ_LABELS, ...DOMAIN_LABELS, ...VM_LABELS,
 ];

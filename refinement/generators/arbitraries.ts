@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { OBJECT_TYPE_NUMBER } from '../../abi/objecttype.js';
 import {
-  CNODE_LABELS, DOMAIN_LABELS, IRQ_LABELS, isModelled, TCB_LABELS, VM_LABELS, type Action, type CNodeAction, type CNodeLabel, type IPCAction,
+  CNODE_LABELS, DOMAIN_LABELS, IRQ_LABELS, TCB_LABELS, VM_LABELS, type Action, type CNodeAction, type CNodeLabel, type IPCAction,
   type InterruptAction, type NodeChoice, type PlainSyscallAction, type RawAction, type RetypeAction, type SlotChoice,
 } from './action.js';
 import { invokeSyscall, kArb as k, noExtraCaps, pendingIRQ, shortBy, TIMER_IRQ, weighted, word } from './choices.js';
@@ -255,19 +255,19 @@ export interface ActionWeights {
   readonly plain: number;
   /** Faults on purpose. */
   readonly fault: number;
-  /** Per TCB label (as far as modelled). */
+  /** Per TCB label. */
   readonly tcb: number;
-  /** Per IRQ label, and SGI signals (as far as modelled). */
+  /** Per IRQ label, and SGI signals. */
   readonly irq: number;
-  /** Per domain label (as far as modelled). */
+  /** Per domain label. */
   readonly domain: number;
-  /** IPC system calls (as far as modelled). */
+  /** IPC system calls. */
   readonly ipc: number;
   /** Interrupts on lines handed to user level. */
   readonly userIRQ: number;
   /** Switches: the current thread serves, yields, or brings another thread to life. */
   readonly switch: number;
-  /** VM invocations, all labels together (as far as modelled). */
+  /** VM invocations, all labels together. */
   readonly vm: number;
   /** IPC chosen from the state to meet a partner: replies, served and called threads, faults to handlers, badged queues and signals. */
   readonly rendezvous: number;
@@ -281,11 +281,6 @@ export interface ActionWeights {
 export const DEFAULT_WEIGHTS: ActionWeights = {
   cnode: 6.5, retype: 12, make: 9, raw: 2, interrupt: 2, plain: 2, fault: 8, tcb: 3, irq: 5.5, domain: 5, ipc: 8, userIRQ: 14, switch: 15, vm: 60, rendezvous: 16, fastpath: 40, aim: 12,
 };
-
-/** Whether any IPC path is modelled (the IPC actions resolve to Yield where theirs is not). */
-function ipcModelled(): boolean {
-  return (['EndpointSend', 'EndpointRecv', 'NotificationSignal', 'NotificationWait', 'Reply'] as const).some(isModelled);
-}
 
 /** An arbitrary action from the given mix (weights are relative; 0 leaves a kind out). */
 export function actionArb(weights: ActionWeights = DEFAULT_WEIGHTS): fc.Arbitrary<Action> {
@@ -302,14 +297,14 @@ export function actionArb(weights: ActionWeights = DEFAULT_WEIGHTS): fc.Arbitrar
   add(weights.interrupt, interruptAction);
   add(weights.plain, plainAction);
   add(weights.fault, faultAction);
-  for (const label of TCB_LABELS) if (isModelled(label)) add(weights.tcb * TCB_WEIGHT[label], tcbAction(label));
-  for (const label of IRQ_LABELS) if (isModelled(label) && (label !== 'IRQSetIRQHandler' || isModelled('IRQSignal'))) add(weights.irq, irqAction(label));
-  if (isModelled('SGISignal')) add(weights.irq, sgiAction);
-  for (const label of DOMAIN_LABELS) if (isModelled(label)) add(weights.domain, domainAction(label));
-  if (ipcModelled()) add(weights.ipc, ipcAction);
+  for (const label of TCB_LABELS) add(weights.tcb * TCB_WEIGHT[label], tcbAction(label));
+  for (const label of IRQ_LABELS) add(weights.irq, irqAction(label));
+  add(weights.irq, sgiAction);
+  for (const label of DOMAIN_LABELS) add(weights.domain, domainAction(label));
+  add(weights.ipc, ipcAction);
   add(weights.userIRQ, userIRQAction);
   add(weights.switch, switchAction);
-  const vm = vmLabelWeights(isModelled);
+  const vm = vmLabelWeights();
   const vmTotal = vm.reduce((t, [, w]) => t + w, 0);
   for (const [label, w] of vm) add((weights.vm * w) / vmTotal, vmAction(label));
   add(weights.rendezvous, rendezvousAction);
@@ -415,13 +410,13 @@ export function focusedActionArb(entry: string): fc.Arbitrary<Action> | undefine
     { weight: 2, arbitrary: cnodeAction('CNodeMint') },
     { weight: 1, arbitrary: interruptAction },
   ];
-  for (const label of ['TCBConfigure', 'TCBResume', 'TCBSetPriority'] as const) if (isModelled(label)) setup.push({ weight: 1, arbitrary: tcbAction(label) });
+  for (const label of ['TCBConfigure', 'TCBResume', 'TCBSetPriority'] as const) setup.push({ weight: 1, arbitrary: tcbAction(label) });
   const focus = (a: fc.Arbitrary<Action>, weight = 12): fc.Arbitrary<Action> => fc.oneof({ weight, arbitrary: a }, ...setup);
   if ((CNODE_LABELS as readonly string[]).includes(entry)) return focus(cnodeAction(entry as CNodeLabel));
   const object = objectFocus(entry);
   if (object !== undefined) return focus(object);
   const viaIPC = (syscall: IPCAction['syscall'], others: fc.Arbitrary<Action>): fc.Arbitrary<Action> =>
-    ipcModelled() ? focus(fc.oneof(ipcActionOf(syscall), others)) : focus(others, 2);
+    focus(fc.oneof(ipcActionOf(syscall), others));
   switch (entry) {
     case 'UntypedRetype':
       return focus(retypeAction);
@@ -437,7 +432,7 @@ export function focusedActionArb(entry: string): fc.Arbitrary<Action> | undefine
     case 'SysSend':
     case 'SysNBSend': {
       const invocations = actionArb().map((a) => ('syscall' in a && (a.t === 'CNode' || a.t === 'Retype' || a.t === 'Raw' || a.t === 'Object') ? { ...a, syscall: entry } : a));
-      return ipcModelled() ? fc.oneof(invocations, ipcActionOf(entry)) : invocations;
+      return fc.oneof(invocations, ipcActionOf(entry));
     }
     case 'SysRecv':
     case 'SysNBRecv':
@@ -453,15 +448,15 @@ export function focusedActionArb(entry: string): fc.Arbitrary<Action> | undefine
   }
 }
 
-// The arbitrary of a TCB, IRQ or domain label that is modelled.
+// The arbitrary of a TCB, IRQ, domain or VM label.
 function objectFocus(entry: string): fc.Arbitrary<Action> | undefined {
   const tcb = TCB_LABELS.find((l) => l === entry);
-  if (tcb !== undefined && isModelled(tcb)) return tcbAction(tcb);
+  if (tcb !== undefined) return tcbAction(tcb);
   const irq = IRQ_LABELS.find((l) => l === entry);
-  if (irq !== undefined && isModelled(irq)) return irqAction(irq);
+  if (irq !== undefined) return irqAction(irq);
   const domain = DOMAIN_LABELS.find((l) => l === entry);
-  if (domain !== undefined && isModelled(domain)) return domainAction(domain);
+  if (domain !== undefined) return domainAction(domain);
   const vm = VM_LABELS.find((l) => l === entry);
-  if (vm !== undefined && isModelled(vm)) return vmAction(vm);
+  if (vm !== undefined) return vmAction(vm);
   return undefined;
 }

@@ -26,9 +26,13 @@ export function capChoice(...weighted: readonly (readonly [number, CapChoice['ho
 /** A CPtr whose lookup fails: a bit above the root CNode's radix is set, so the guard does not match. */
 export const rawCPtr: fc.Arbitrary<CapChoice> = word.map((w) => ({ how: 'raw', k: (w | 0x1000) >>> 0 }));
 
-/** A word from weighted parts. */
+/**
+ * A value from weighted parts. A failing value shrinks toward the first part too (the usual
+ * or the empty choice is listed first), so a setup run the failure does not need shrinks away
+ * whole.
+ */
 export function weighted<T>(...parts: readonly (readonly [number, fc.Arbitrary<T>])[]): fc.Arbitrary<T> {
-  return fc.oneof(...parts.map(([weight, arbitrary]) => ({ weight, arbitrary })));
+  return fc.oneof({ withCrossShrink: true }, ...parts.map(([weight, arbitrary]) => ({ weight, arbitrary })));
 }
 
 /** How many message words short (mostly none). */

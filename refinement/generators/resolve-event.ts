@@ -8,7 +8,7 @@
 import { SYSCALL_NUMBER, type Syscall } from '../../hardware/events.js';
 import { Reg } from '../../hardware/registers.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
-import { isModelled, type Action, type FaultAction } from './action.js';
+import type { Action, FaultAction } from './action.js';
 import { TIMER_IRQ } from './choices.js';
 import { kth, type CSpaceView } from './cspace.js';
 import { hex, yieldInstead, type ResolvedAction } from './message.js';
@@ -55,13 +55,12 @@ export function plain(syscall: 'SysYield' | 'SysReply'): ResolvedAction {
 /**
  * A fault of the current thread (or a receive that cap-faults): while the root task runs
  * (unless the action insists), a step toward another thread running instead (the root task
- * runs most of the time, and a fault that is only a Yield there is a wasted draw); a Yield while a handler would receive it and that is not
- * modelled yet, or while the thread is the last that can act and nothing would wake it.
+ * runs most of the time, and a fault that is only a Yield there is a wasted draw); a Yield
+ * while the thread is the last that can act and nothing would wake it.
  */
 export function fault(s: KernelState, v: CSpaceView, a: FaultAction): ResolvedAction {
   if (!a.evenRoot && s.curThread === rootTask(v)) return towardAnotherThread(s, v, a);
   const handled = hasFaultHandler(s, s.curThread);
-  if (handled && !isModelled('FaultIPC')) return yieldInstead(`${a.what}: a fault sent to a handler is not modelled yet`);
   // A faulting thread stops; unless the action insists, not when nothing could run afterwards.
   if (!a.evenRoot && !mayBlock(s) && !(handled && handlerWaiting(s, s.curThread)) && canAct(s, s.curThread)) {
     return yieldInstead(`${a.what} would leave nothing to run`);

@@ -1,7 +1,7 @@
 /**
  * Resolves an {@link IPCAction} against the current state: the cap it goes through, what the
- * kernel will do with it (a send, a receive, a signal, a wait, a reply, a cap fault), whether
- * that path is modelled yet, and whether it would leave nothing able to run: a call that
+ * kernel will do with it (a send, a receive, a signal, a wait, a reply, a cap fault), and
+ * whether it would leave nothing able to run: a call that
  * would block with no other thread ready and no interrupt able to signal becomes its
  * non-blocking form (unless the action insists), and one that would end the root task by a
  * cap fault becomes a Yield, so that traces keep going.
@@ -11,7 +11,7 @@
 import type { Cap } from '../../spec/state/cap.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
 import { OBJECT_TYPE_NUMBER } from '../../abi/objecttype.js';
-import { isModelled, type CapChoice, type IPCAction, type IPCFeature } from './action.js';
+import type { CapChoice, IPCAction } from './action.js';
 import { capName, chooseCap, type ChosenCap } from './cap-choice.js';
 import { kthEmpty, type CSpaceView } from './cspace.js';
 import { hex, IPC_RECEIVE, messageWrites, type ResolvedAction, yieldInstead } from './message.js';
@@ -20,8 +20,6 @@ import { hasFaultHandler, mayBlock, rootTask, tcbAt } from './threads.js';
 
 /** What the kernel does with an IPC system call through a cap, as far as the generators must know. */
 interface Effect {
-  /** The IPC paths it takes. */
-  readonly needs: readonly IPCFeature[];
   /** Whether the current thread stops running (blocks, waits for a reply, or faults). */
   readonly blocks: boolean;
   /** Whether it is a cap fault that no handler receives (the thread ends Inactive). */
@@ -49,8 +47,6 @@ export function resolveIPCAction(s: KernelState, v: CSpaceView, a: IPCAction): R
     }
   }
   if (effect.doubleFault && s.curThread === rootTask(v)) return yieldInstead(`${syscall} would end the root task`);
-  const missing = effect.needs.find((f) => !isModelled(f));
-  if (missing !== undefined) return yieldInstead(`${syscall} through ${c.name}: ${missing} not modelled yet`);
   const caps = a.caps.map((x) => (x.how === 'invoked' ? c : chooseCap(s, v, x)));
   const writes = messageWrites(syscall, c.cptr, { label: a.label, mrs: a.mrs, caps: caps.map((x) => x.cptr) });
   const slot = a.receiveSlot === null ? undefined : chooseCap(s, v, a.receiveSlot);
@@ -95,40 +91,25 @@ function effectOf(s: KernelState, syscall: IPCAction['syscall'], c: ChosenCap): 
     case 'SysNBRecv':
       return recvEffect(s, syscall === 'SysRecv', c);
     case 'SysReply':
-      return { needs: replyNeeds(s), blocks: false, doubleFault: false };
-    case 'SysReplyRecv': {
-      const r = recvEffect(s, true, c);
-      return { ...r, needs: [...replyNeeds(s), ...r.needs] };
-    }
+      return { blocks: false, doubleFault: false };
+    case 'SysReplyRecv':
+      return recvEffect(s, true, c);
   }
 }
 
-function replyNeeds(s: KernelState): IPCFeature[] {
-  const caller = tcbAt(s, s.curThread)?.caps[3];
-  return caller?.kind === 'ReplyCap' && !caller.isMaster ? ['Reply'] : [];
-}
-
 function capFault(s: KernelState, blocking: boolean): Effect {
-  if (!blocking) return { needs: [], blocks: false, doubleFault: false };
-  const handled = hasFaultHandler(s, s.curThread);
-  return { needs: handled ? ['FaultIPC'] : [], blocks: true, doubleFault: !handled };
+  if (!blocking) return { blocks: false, doubleFault: false };
+  return { blocks: true, doubleFault: !hasFaultHandler(s, s.curThread) };
 }
 
 function sendEffect(s: KernelState, syscall: 'SysSend' | 'SysNBSend' | 'SysCall', c: ChosenCap): Effect {
   const blocking = syscall !== 'SysNBSend';
   if (!lookupOK(c)) return capFault(s, blocking);
   const cap = c.cap;
-  switch (cap.kind) {
-    case 'EndpointCap':
-      if (!cap.rights.write) return { needs: [], blocks: false, doubleFault: false };
-      return { needs: ['EndpointSend'], blocks: blocking && endpointKind(s, cap.ptr) !== 'RecvEP', doubleFault: false };
-    case 'NotificationCap':
-      return { needs: cap.rights.write ? ['NotificationSignal'] : [], blocks: false, doubleFault: false };
-    case 'ReplyCap':
-      return { needs: cap.isMaster ? [] : ['Reply'], blocks: false, doubleFault: false };
-    default:
-      return { needs: [], blocks: false, doubleFault: false };
-  }
+  // A send blocks only on an endpoint it may write to with no receiver waiting; a signal, a
+  // reply and an invocation of another cap return at once.
+  const blocks = blocking && cap.kind === 'EndpointCap' && cap.rights.write && endpointKind(s, cap.ptr) !== 'RecvEP';
+  return { blocks, doubleFault: false };
 }
 
 function recvEffect(s: KernelState, blocking: boolean, c: ChosenCap): Effect {
@@ -138,12 +119,12 @@ function recvEffect(s: KernelState, blocking: boolean, c: ChosenCap): Effect {
   if (cap.kind === 'EndpointCap' && cap.rights.read) {
     const bound = tcbAt(s, cur)?.boundNotification ?? null;
     const signalled = bound !== null && notificationKind(s, bound) === 'ActiveNtfn';
-    return { needs: ['EndpointRecv'], blocks: blocking && endpointKind(s, cap.ptr) !== 'SendEP' && !signalled, doubleFault: false, waitsOn: bound };
+    return { blocks: blocking && endpointKind(s, cap.ptr) !== 'SendEP' && !signalled, doubleFault: false, waitsOn: bound };
   }
   if (cap.kind === 'NotificationCap' && cap.rights.read) {
     const n = s.kheap.get(cap.ptr);
     const boundElsewhere = n?.kind === 'Notification' && n.boundTCB !== null && n.boundTCB !== cur;
-    if (!boundElsewhere) return { needs: ['NotificationWait'], blocks: blocking && notificationKind(s, cap.ptr) !== 'ActiveNtfn', doubleFault: false, waitsOn: cap.ptr };
+    if (!boundElsewhere) return { blocks: blocking && notificationKind(s, cap.ptr) !== 'ActiveNtfn', doubleFault: false, waitsOn: cap.ptr };
   }
   return capFault(s, true);
 }

@@ -6,11 +6,10 @@
  *
  * @module
  */
-import type { InvocationLabel } from '../../abi/labels.js';
 import { OBJECT_TYPE_NUMBER } from '../../abi/objecttype.js';
 import type { Cap } from '../../spec/state/cap.js';
 import type { KernelState } from '../../spec/state/kernel-state.js';
-import { DOMAIN_LABELS, IRQ_LABELS, isModelled, TCB_LABELS, type ObjectAction, type ObjectLabel } from './action.js';
+import type { ObjectAction, ObjectLabel } from './action.js';
 import { capName, chooseCap } from './cap-choice.js';
 import { kth, kthEmpty, rootSlotsWhere, type CSpaceView } from './cspace.js';
 import { USER_LINES } from './irq.js';
@@ -46,33 +45,6 @@ const ARGS: Record<ObjectLabel, readonly [readonly string[], readonly string[]]>
   DomainScheduleSetStart: [['index'], []],
 };
 
-const OWN_LABELS: Partial<Record<Cap['kind'], readonly InvocationLabel[]>> = {
-  ThreadCap: TCB_LABELS, DomainCap: DOMAIN_LABELS,
-  IRQControlCap: IRQ_LABELS.slice(0, 3), IRQHandlerCap: IRQ_LABELS.slice(3),
-};
-
-/**
- * Whether both kernels model invoking `cap` with `label`: a label foreign to the cap's
- * object is refused by every decoder alike (`IllegalOperation`); an object's own label, an
- * IPC through an endpoint, notification or reply cap, and an SGI signal only once landed.
- */
-export function invocationModelled(cap: Cap, label: InvocationLabel): boolean {
-  switch (cap.kind) {
-    case 'EndpointCap':
-      return !cap.rights.write || isModelled('EndpointSend');
-    case 'NotificationCap':
-      return !cap.rights.write || isModelled('NotificationSignal');
-    case 'ReplyCap':
-      return cap.isMaster || isModelled('Reply');
-    case 'SGISignalCap':
-      return isModelled('SGISignal');
-    default: {
-      const own = OWN_LABELS[cap.kind];
-      return own === undefined || !own.includes(label) || isModelled(label as ObjectLabel);
-    }
-  }
-}
-
 // Choices of a thread: when there is none, the action makes one instead.
 const THREAD_CHOICES = new Set<string>(['child-tcb', 'inactive-tcb', 'other-tcb']);
 // Choices of an IRQ handler: when there is none, the action asks for one instead.
@@ -95,11 +67,11 @@ export function resolveObjectAction(s: KernelState, v: CSpaceView, a: ObjectActi
   let invoked = chooseCap(s, v, a.cap);
   if (invoked.cap.kind === 'NullCap' && THREAD_CHOICES.has(a.cap.how)) return makeObject(s, v, OBJECT_TYPE_NUMBER.TCB, a.cap.k);
   if (a.cap.how === 'bound-tcb' && !isBound(s, invoked.cap)) return bindFirst(s, v, a.cap.k);
-  if (a.cap.how === 'sgi' && invoked.cap.kind !== 'SGISignalCap' && isModelled('ARMIRQIssueSGISignal')) return issueSGI(s, v, a.cap.k);
-  if (invoked.cap.kind !== 'IRQHandlerCap' && HANDLER_CHOICES.has(a.cap.how) && isModelled('IRQIssueIRQHandler')) return issueHandler(s, v, a.cap.k);
-  if (!invocationModelled(invoked.cap, a.label) || isIPCCap(invoked.cap) || (invoked.cap.kind === 'SGISignalCap' && a.cap.how !== 'sgi')) {
-    // A fallback landed on a cap whose invocation is not modelled yet, or on one that would
-    // take the message as IPC or an SGI: an empty slot instead.
+  if (a.cap.how === 'sgi' && invoked.cap.kind !== 'SGISignalCap') return issueSGI(s, v, a.cap.k);
+  if (invoked.cap.kind !== 'IRQHandlerCap' && HANDLER_CHOICES.has(a.cap.how)) return issueHandler(s, v, a.cap.k);
+  if (isIPCCap(invoked.cap) || (invoked.cap.kind === 'SGISignalCap' && a.cap.how !== 'sgi')) {
+    // A fallback landed on a cap that would take the message as IPC or an SGI: an empty
+    // slot instead.
     const cptr = kthEmpty(v.root!, a.cap.k);
     invoked = { cptr, cap: { kind: 'NullCap' }, name: capName({ kind: 'NullCap' }, cptr) };
   }

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { invocationLabel } from '../../abi/labels.js';
 import { OBJECT_TYPES } from '../../abi/objecttype.js';
 import { SYSCALL_NUMBER } from '../../hardware/events.js';
 import { MSG_REGISTERS, Reg } from '../../hardware/registers.js';
@@ -19,9 +18,8 @@ import {
 import { hex, IPC_CAP, IPC_MR, invoke, prefix, type Message, type ResolvedAction } from './message.js';
 import { fault, idleInterrupt, interrupt, plain, userIRQ } from './resolve-event.js';
 import { resolveIPCAction } from './resolve-ipc.js';
-import { ackFirst, invocationModelled, resolveObjectAction, setHandlerFirst } from './resolve-object.js';
+import { ackFirst, resolveObjectAction, setHandlerFirst } from './resolve-object.js';
 import { signallingLines } from './threads.js';
-import { isModelled } from './action.js';
 import { resolveSwitch } from './switch.js';
 import { resolveVMAction } from './resolve-vm.js';
 import { resolveRendezvous } from './rendezvous.js';
@@ -44,7 +42,7 @@ export function resolveAction(s: KernelState, a: Action): ResolvedAction {
   if (a.t === 'Interrupt') return interrupt(a.line, '');
   if (a.t === 'UserIRQ') {
     const named = v.root !== undefined && v.rootCap !== undefined && exactDepth(v.rootCap) === 32;
-    if (!named || a.k % 4 === 0 || signallingLines(s).length > 0 || !isModelled('IRQSetIRQHandler')) return userIRQ(s, a.k);
+    if (!named || a.k % 4 === 0 || signallingLines(s).length > 0) return userIRQ(s, a.k);
     return ackFirst(s, v, a.k) ?? setHandlerFirst(s, v, a.k);
   }
   if (v.root === undefined || v.rootCap === undefined || exactDepth(v.rootCap) !== 32) {
@@ -365,14 +363,13 @@ function objectBits(type: number, sizeBits: number): number {
 const RAW_OBJECT_KINDS: readonly Cap['kind'][] = ['ThreadCap', 'IRQControlCap', 'IRQHandlerCap', 'DomainCap'];
 
 function raw(v: CSpaceView, a: RawAction): ResolvedAction {
-  // CNode and untyped caps, and the object caps whose invocation with this label is modelled
-  // (IPC caps are left to the IPC actions: raw words there would block at random).
-  const label = invocationLabel(a.info >>> 12);
-  const modelled = rootSlotsWhere(v, (c) => c.kind === 'CNodeCap' || c.kind === 'UntypedCap' || (RAW_OBJECT_KINDS.includes(c.kind) && invocationModelled(c, label)));
+  // CNode, untyped and object caps (IPC caps are left to the IPC actions: raw words there
+  // would block at random).
+  const targets = rootSlotsWhere(v, (c) => c.kind === 'CNodeCap' || c.kind === 'UntypedCap' || RAW_OBJECT_KINDS.includes(c.kind));
   // A raw CPtr has a bit above the root CNode's radix set, so its lookup fails (the guard
   // does not match): a non-blocking send then does nothing, whatever the words.
   const raw = ((a.cptr.k >>> 0) | 2 ** v.rootCap!.bits) >>> 0;
-  const cptr = a.cptr.how === 'raw' && a.syscall === 'SysNBSend' ? raw : kth(modelled, a.cptr.k) ?? kthEmpty(v.root!, a.cptr.k);
+  const cptr = a.cptr.how === 'raw' && a.syscall === 'SysNBSend' ? raw : kth(targets, a.cptr.k) ?? kthEmpty(v.root!, a.cptr.k);
   const extraCaps = (a.info >>> 7) & 3;
   const registers: [number, number][] = [[Reg.R0, cptr], [Reg.R1, a.info >>> 0], [Reg.R7, SYSCALL_NUMBER[a.syscall] >>> 0]];
   a.mrs.slice(0, 4).forEach((w, i) => registers.push([MSG_REGISTERS[i]!, w >>> 0]));

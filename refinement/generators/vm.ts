@@ -10,7 +10,7 @@
  * @module
  */
 import fc from 'fast-check';
-import { isModelled, VM_LABELS, type Action, type VMAction, type VMAim, type VMLabel } from './action.js';
+import { VM_LABELS, type Action, type VMAction, type VMAim, type VMLabel } from './action.js';
 import { invokeSyscall, kArb, weighted, word } from './choices.js';
 
 /** Rights words: all, read-write, read-only, write-only (masked to read-write), none, random. */
@@ -87,9 +87,9 @@ const VM_WEIGHT = Object.fromEntries(
   Object.entries(VM_AIMS).map(([l, aims]) => [l, FREE + aims.reduce((t, [, w]) => t + w, 0)]),
 ) as Record<VMLabel, number>;
 
-/** The VM labels with their relative weights (as far as modelled). */
-export function vmLabelWeights(modelled: (l: VMLabel) => boolean): readonly (readonly [VMLabel, number])[] {
-  return VM_LABELS.filter(modelled).map((l) => [l, VM_WEIGHT[l]] as const);
+/** The VM labels with their relative weights. */
+export function vmLabelWeights(): readonly (readonly [VMLabel, number])[] {
+  return VM_LABELS.map((l) => [l, VM_WEIGHT[l]] as const);
 }
 
 // A VM action aimed at `aim`, sent by Call with nothing left out.
@@ -111,7 +111,7 @@ function aimed(label: VMLabel, aim: VMAim): fc.Arbitrary<Action> {
  * outcome it prepares.
  */
 export function vmSetup(most: number): fc.Arbitrary<Action[]> {
-  if (!VM_LABELS.every(isModelled) || most < 8) return fc.constant([]);
+  if (most < 8) return fc.constant([]);
   const none = fc.constant<Action[]>([]);
   const twice = (a: fc.Arbitrary<Action>): fc.Arbitrary<Action[]> => a.map((x) => [x, x]);
   const oneOf = <T>(xs: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...xs);
@@ -129,7 +129,7 @@ export function vmSetup(most: number): fc.Arbitrary<Action[]> {
   const chain = fc.tuple(...Array.from({ length: 7 }, (_x, i) => aimed(flushes[i % 4]!, 'FailedLookup')), oneOf(others).chain((l) => aimed(l, 'FailedLookup')));
   const stale = weighted<Action[]>([1, none], [1, chain]);
   // Two draws of the body's VM mix, which the parts above have prepared for.
-  const labels = vmLabelWeights(isModelled);
+  const labels = vmLabelWeights();
   const draw = fc.oneof(...labels.map(([l, w]) => ({ weight: Math.round(w * 10), arbitrary: vmAction(l) as fc.Arbitrary<Action> })));
   return fc.tuple(mapped, tables, parent, copied, stale, fc.array(draw, { minLength: 2, maxLength: 2 })).map((parts) => parts.flat());
 }

@@ -15,10 +15,18 @@ import { noteCapReplaced } from './ref-index.js';
 import { err, ok, type Result } from './monad.js';
 import { KernelPanic } from './panic.js';
 
+// 2^bits for each CNode radix, read rather than computed: `2 ** n` with a variable `n` is a
+// call to the math library, and every slot read checks its index against it.
+const SLOT_COUNTS: readonly number[] = Array.from({ length: 33 }, (_, n) => 2 ** n);
+
+function slotCount(bits: number): number {
+  return SLOT_COUNTS[bits] ?? 2 ** bits;
+}
+
 /** Whether `slot` names an existing slot of a CNode or TCB. */
 export function slotExists(s: KernelState, slot: CSlot): boolean {
   const obj = s.kheap.get(slot.obj);
-  if (obj?.kind === 'CNode') return slot.index >= 0 && slot.index < 2 ** obj.bits;
+  if (obj?.kind === 'CNode') return slot.index >= 0 && slot.index < slotCount(obj.bits);
   if (obj?.kind === 'TCB') return slot.index >= 0 && slot.index < obj.caps.length;
   return false;
 }
@@ -27,7 +35,7 @@ export function slotExists(s: KernelState, slot: CSlot): boolean {
 export function getCap(s: KernelState, slot: CSlot): Cap {
   const obj = getObject(s, slot.obj);
   if (obj.kind === 'CNode') {
-    if (!Number.isInteger(slot.index) || slot.index < 0 || slot.index >= 2 ** obj.bits) {
+    if (!Number.isInteger(slot.index) || slot.index < 0 || slot.index >= slotCount(obj.bits)) {
       throw new KernelPanic(`no slot ${showSlot(slot)}`);
     }
     return obj.slots.get(slot.index) ?? NULL_CAP;
@@ -46,7 +54,8 @@ export function setCap(s: KernelState, slot: CSlot, cap: Cap): KernelState {
   const old = getCap(s, slot);
   if (obj.kind === 'CNode') {
     const slots = cap.kind === 'NullCap' ? obj.slots.delete(slot.index) : obj.slots.set(slot.index, cap);
-    return putSlotObject(s, slot.obj, { ...obj, slots }, old, cap);
+    // A literal, not `{ ...obj, slots }`: see `updateState` for why.
+    return putSlotObject(s, slot.obj, { kind: 'CNode', bits: obj.bits, slots }, old, cap);
   }
   if (obj.kind === 'TCB') {
     const caps = obj.caps.slice() as [Cap, Cap, Cap, Cap, Cap];

@@ -21,7 +21,11 @@ export const WORD_BITS = 32;
 /** The `count` bits of `w` just below bit `top` (exclusive), as a number; `top` may be 32. */
 export function bitsBelow(w: number, top: number, count: number): number {
   if (count === 0) return 0;
-  return Math.floor((w >>> 0) / 2 ** (top - count)) % 2 ** count;
+  // Shifts, not `/ 2 ** n`: this runs at every level of every lookup. (A JS shift count is
+  // taken mod 32, so a shift by 32 is spelt out.)
+  const shift = top - count;
+  const shifted = shift >= 32 ? 0 : w >>> shift;
+  return count >= 32 ? shifted : (shifted & (0xffffffff >>> (32 - count))) >>> 0;
 }
 
 /** Where a lookup ended: a slot and the CPtr bits not yet used. */

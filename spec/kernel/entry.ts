@@ -4,7 +4,7 @@
  * interrupt; then schedule and prepare the chosen thread to run.
  *
  * `callKernel` never throws for any register contents, except {@link KernelPanic} (a state
- * the invariants rule out) and {@link NotModelledYet} (behaviour of a later slice).
+ * the invariants rule out).
  *
  * @module
  */
@@ -39,4 +39,4 @@ export function callKernel(s: KernelState, e: KernelEvent): KernelState {
   return callKernelWithOutcome(s, e).state;
 }
 
-export { KernelPanic, NotModelledYet } from './panic.js';
+export { KernelPanic } from './panic.js';

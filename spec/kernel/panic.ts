@@ -1,6 +1,6 @@
 /**
- * Kernel panics of the spec: states the invariants rule out (l4v `fail` and `assert`), and
- * behaviour that belongs to a later slice of sel4ts. Every check treats either as a failure.
+ * Kernel panics of the spec: states the invariants rule out (l4v `fail` and `assert`). Every
+ * check treats one as a failure.
  *
  * @module
  */
@@ -11,14 +11,5 @@ export class KernelPanic extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'KernelPanic';
-  }
-}
-
-/** A kernel behaviour that a later slice of sel4ts models; generators avoid it. */
-export class NotModelledYet extends KernelPanic {
-  /** Creates the panic for the named behaviour (an invocation label or kernel path). */
-  constructor(what: string) {
-    super(`not modelled yet: ${what}`);
-    this.name = 'NotModelledYet';
   }
 }

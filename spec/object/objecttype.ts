@@ -6,7 +6,7 @@
  * `SEL4/Object/ObjectType.lhs`; manual §3.1 "Capability Spaces").
  *
  * Branches on the cap kind are ts-pattern's `match(...).exhaustive()`, except in the rules
- * that run on every cap copy or insert (rights, `deriveCap`, `sameRegionAs`,
+ * that run on every cap copy or insert (rights, `deriveCap`, `updateCapData`, `sameRegionAs`,
  * `isCapRevocable`, `shouldBeParentOf`): there a `match` costs 2–7 µs a call, several
  * percent of a spec kernel entry each, so they are `switch` statements that list every kind
  * and end in a `never` guard. Either way a new cap kind breaks the build here.
@@ -16,7 +16,7 @@
 import { match, P } from 'ts-pattern';
 import { BADGE_BITS, ENDPOINT_BITS, NOTIFICATION_BITS, SLOT_BITS, TCB_BITS } from '../../abi/config.js';
 import { mask } from '../../hardware/word.js';
-import { ALL_RIGHTS, PAGE_BITS_FOR_SIZE, type Cap, type CapRights, type VMRights } from '../state/cap.js';
+import { ALL_RIGHTS, NULL_CAP, PAGE_BITS_FOR_SIZE, type Cap, type CapRights, type VMRights } from '../state/cap.js';
 import type { CSlot } from '../state/cslot.js';
 import type { SyscallError } from '../state/exceptions.js';
 import type { KernelState } from '../state/kernel-state.js';
@@ -150,22 +150,35 @@ export function cnodeCapData(w: number): { readonly guardSize: number; readonly 
  * @see l4v update_cap_data
  */
 export function updateCapData(preserve: boolean, w: number, cap: Cap): Cap {
-  return match(cap)
-    .returnType<Cap>()
-    .with({ kind: P.union('EndpointCap', 'NotificationCap') }, (cap) =>
-      cap.badge === 0 && !preserve ? badgeUpdate(w, cap) : { kind: 'NullCap' })
-    .with({ kind: 'CNodeCap' }, (cap) => {
+  switch (cap.kind) {
+    case 'EndpointCap':
+    case 'NotificationCap':
+      return cap.badge === 0 && !preserve ? badgeUpdate(w, cap) : NULL_CAP;
+    case 'CNodeCap': {
       const { guardSize, guard } = cnodeCapData(w);
-      if (guardSize + cap.bits > 32) return { kind: 'NullCap' };
+      if (guardSize + cap.bits > 32) return NULL_CAP;
       return { ...cap, guard: { value: (guard & mask(guardSize)) >>> 0, size: guardSize } };
-    })
-    .with({
-      kind: P.union(
-        'NullCap', 'UntypedCap', 'ReplyCap', 'ThreadCap', 'DomainCap', 'IRQControlCap', 'IRQHandlerCap', 'Zombie',
-        'ASIDControlCap', 'ASIDPoolCap', 'FrameCap', 'PageTableCap', 'PageDirectoryCap', 'SGISignalCap',
-      ),
-    }, (cap) => cap)
-    .exhaustive();
+    }
+    case 'NullCap':
+    case 'UntypedCap':
+    case 'ReplyCap':
+    case 'ThreadCap':
+    case 'DomainCap':
+    case 'IRQControlCap':
+    case 'IRQHandlerCap':
+    case 'Zombie':
+    case 'ASIDControlCap':
+    case 'ASIDPoolCap':
+    case 'FrameCap':
+    case 'PageTableCap':
+    case 'PageDirectoryCap':
+    case 'SGISignalCap':
+      return cap;
+    default: {
+      const _exhaustive: never = cap;
+      return _exhaustive;
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------
