@@ -8,7 +8,7 @@
  * @module
  */
 import { MAX_PRIO } from '../../abi/config.js';
-import { updateState, type DomainScheduleEntry, type KernelState } from '../state/kernel-state.js';
+import { readyQueueKey, updateState, type DomainScheduleEntry, type KernelState } from '../state/kernel-state.js';
 import { runnable } from '../state/thread.js';
 import { getTCB, getTCBOpt } from './kheap.js';
 import { KernelPanic } from './panic.js';
@@ -31,7 +31,7 @@ export function guardedSwitchTo(s: KernelState, t: number): KernelState {
 
 /** Makes the idle thread current. @see l4v switch_to_idle_thread */
 export function switchToIdleThread(s: KernelState): KernelState {
-  return { ...setVMRoot(s, s.idleThread), curThread: s.idleThread };
+  return updateState(setVMRoot(s, s.idleThread), 'curThread', s.idleThread);
 }
 
 /**
@@ -51,10 +51,18 @@ export function nextDomain(s: KernelState): KernelState {
   return { ...s, domainIndex: index, curDomain: e.domain, domainTime: e.duration, workUnitsCompleted: 0 };
 }
 
-/** The highest priority with a non-empty ready queue in a domain, or null. */
+/**
+ * The highest priority with a non-empty ready queue in a domain, or null (l4v's
+ * `max_non_empty_queue`). Read off the queues there are rather than by asking each of the 256
+ * priorities in turn: a state holds a few non-empty queues, and this runs on every switch.
+ */
 export function highestReadyPriority(s: KernelState, domain: number): number | null {
-  for (let p = MAX_PRIO; p >= 0; p--) if (getTCBQueue(s, domain, p).length > 0) return p;
-  return null;
+  let best: number | null = null;
+  s.readyQueues.forEach((q, key) => {
+    const p = key - readyQueueKey(domain, 0);
+    if (q.length > 0 && p >= 0 && p <= MAX_PRIO && (best === null || p > best)) best = p;
+  });
+  return best;
 }
 
 /**
