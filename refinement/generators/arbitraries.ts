@@ -14,7 +14,7 @@ import {
   CNODE_LABELS, DOMAIN_LABELS, IRQ_LABELS, TCB_LABELS, VM_LABELS, type Action, type CNodeAction, type CNodeLabel, type IPCAction,
   type InterruptAction, type NodeChoice, type PlainSyscallAction, type RawAction, type RetypeAction, type SlotChoice,
 } from './action.js';
-import { invokeSyscall, kArb as k, noExtraCaps, pendingIRQ, shortBy, TIMER_IRQ, weighted, word } from './choices.js';
+import { invokeSyscall, kArb as k, noExtraCaps, pendingIRQ, shortBy, TIMER_IRQ, optionalRun, word } from './choices.js';
 import { domainAction } from './domain.js';
 import { faultAction } from './fault.js';
 import { ipcAction, ipcActionOf } from './ipc.js';
@@ -352,12 +352,12 @@ export function traceOf(action: fc.Arbitrary<Action>, maxSteps: number, setup: b
   const most = Math.min(9, Math.floor(maxSteps / 5));
   if (!setup || most === 0) return body;
   const bringUp = fc.record({ t: fc.constant('Switch' as const), from: fc.constant(3), k: k });
-  const threads = weighted<Action[]>([1, fc.constant([])], [4, fc.array(bringUp, { minLength: Math.min(4, most), maxLength: most })]);
+  const threads = optionalRun<Action>(1, 4, fc.array(bringUp, { minLength: Math.min(4, most), maxLength: most }));
   // Address-space material for the VM draws: mapped frames, a pool, spare tables, a deleted pool's address space (vm.ts).
   const vm = vmSetup(most);
   // A line handed to user level with a notification to signal (issue, make a notification, set it).
   const line = k.map((n): Action => ({ t: 'UserIRQ', k: n * 4 + 1 }));
-  const lines = weighted<Action[]>([2, fc.constant([])], [1, fc.array(line, { minLength: 3, maxLength: 3 })]);
+  const lines = optionalRun(2, 1, fc.array(line, { minLength: 3, maxLength: 3 }));
   // Now and then a CNode of 256 slots made and deleted with the timer pending: emptying it
   // meets a preemption point past the work-unit limit (a random Delete rarely finds a large
   // CNode whose cap is final).
@@ -368,17 +368,17 @@ export function traceOf(action: fc.Arbitrary<Action>, maxSteps: number, setup: b
   const deleteIt = cnodeAction('CNodeDelete').map((a): Action => ({
     ...a, syscall: 'SysCall', node: { how: 'root' }, dest: { how: 'largest-cnode', k: 0, depth: 'exact' }, shortBy: 0, noExtraCaps: false, pendingIRQ: TIMER_IRQ,
   }));
-  const preempted = weighted<Action[]>([7, fc.constant([])], [1, deleteIt.map((d) => [bigCNode, d])]);
+  const preempted = optionalRun(7, 1, deleteIt.map((d) => [bigCNode, d]));
   // Now and then a run of timer ticks somewhere in the body: one thread's time slice runs out.
   const tick: Action = { t: 'Interrupt', line: TIMER_IRQ };
-  const ticks = weighted<Action[]>([3, fc.constant([])], [1, fc.integer({ min: 5, max: 7 }).map((n) => Array.from({ length: n }, () => tick))]);
+  const ticks = optionalRun(3, 1, fc.integer({ min: 5, max: 7 }).map((n) => Array.from({ length: n }, () => tick)));
   // Most traces have a run of actions aimed at one cell, and many a run of fastpath actions,
   // somewhere in the body: the steps toward a cell (another thread running, a handler given)
   // or toward a fastpath check (a server waiting, a page directory made and assigned, a
   // priority lowered) then add up to the entry they prepare. Every aimed action of a trace
   // aims at the same cell.
-  const aims = weighted<Action[]>([1, fc.constant([])], [3, fc.array(aimAction, { minLength: 5, maxLength: 5 })]);
-  const fastpath = weighted<Action[]>([1, fc.constant([])], [1, fc.array(fastpathAction, { minLength: 8, maxLength: 8 })]);
+  const aims = optionalRun(1, 3, fc.array(aimAction, { minLength: 5, maxLength: 5 }));
+  const fastpath = optionalRun(1, 1, fc.array(fastpathAction, { minLength: 8, maxLength: 8 }));
   const aimed = fc.tuple(body, aims, fastpath, fc.constantFrom(...AIM_CELLS), fc.nat(), fc.nat()).map(([b, run, fp, cell, at, at2]) =>
     insertAt(insertAt(b, run, at), fp, at2).map((x): Action => (x.t === 'Aim' ? { ...x, cell } : x)));
   return fc.tuple(threads, vm, lines, preempted, aimed, ticks, fc.nat()).map(([a, m, l, d, b, t, at]) =>

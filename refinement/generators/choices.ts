@@ -26,13 +26,18 @@ export function capChoice(...weighted: readonly (readonly [number, CapChoice['ho
 /** A CPtr whose lookup fails: a bit above the root CNode's radix is set, so the guard does not match. */
 export const rawCPtr: fc.Arbitrary<CapChoice> = word.map((w) => ({ how: 'raw', k: (w | 0x1000) >>> 0 }));
 
-/**
- * A value from weighted parts. A failing value shrinks toward the first part too (the usual
- * or the empty choice is listed first), so a setup run the failure does not need shrinks away
- * whole.
- */
+/** A value from weighted parts. */
 export function weighted<T>(...parts: readonly (readonly [number, fc.Arbitrary<T>])[]): fc.Arbitrary<T> {
-  return fc.oneof({ withCrossShrink: true }, ...parts.map(([weight, arbitrary]) => ({ weight, arbitrary })));
+  return fc.oneof(...parts.map(([weight, arbitrary]) => ({ weight, arbitrary })));
+}
+
+/**
+ * A run of actions in `run` of `withRun + withoutRun` traces, none in the others. A failing
+ * trace shrinks toward none: the run goes whole when the failure does not need it (fast-check
+ * shrinks only within the part drawn, which left every setup run in every shrunk trace).
+ */
+export function optionalRun<T>(withoutRun: number, withRun: number, run: fc.Arbitrary<T[]>): fc.Arbitrary<T[]> {
+  return fc.oneof({ withCrossShrink: true }, { weight: withoutRun, arbitrary: fc.constant<T[]>([]) }, { weight: withRun, arbitrary: run });
 }
 
 /** How many message words short (mostly none). */

@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check';
 import { VM_LABELS, type Action, type VMAction, type VMAim, type VMLabel } from './action.js';
-import { invokeSyscall, kArb, weighted, word } from './choices.js';
+import { invokeSyscall, kArb, optionalRun, weighted, word } from './choices.js';
 
 /** Rights words: all, read-write, read-only, write-only (masked to read-write), none, random. */
 const rights = weighted<number>([4, fc.constantFrom(0xf, 0x3, 0x2, 0x1, 0x0, 0xb)], [1, word]);
@@ -112,22 +112,21 @@ function aimed(label: VMLabel, aim: VMAim): fc.Arbitrary<Action> {
  */
 export function vmSetup(most: number): fc.Arbitrary<Action[]> {
   if (most < 8) return fc.constant([]);
-  const none = fc.constant<Action[]>([]);
   const twice = (a: fc.Arbitrary<Action>): fc.Arbitrary<Action[]> => a.map((x) => [x, x]);
   const oneOf = <T>(xs: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...xs);
   // Frames of every size mapped (a page's first draw maps a page table): later deletions and revocations meet mappings.
   // One size per run of Maps, so that the frames and the page table the first ones make are used.
   const maps = fc.tuple(fc.nat({ max: 3 }), fc.array(aimed('ARMPageMap', 'ok'), { minLength: 3, maxLength: 4 }))
     .map(([size, as]) => as.map((x) => ({ ...x, size }) as Action));
-  const mapped = weighted<Action[]>([1, none], [2, maps]);
+  const mapped = optionalRun(1, 2, maps);
   // Spare page tables (made by the first draw), then one of the errors only an unmapped one meets.
-  const tables = weighted<Action[]>([1, none], [3, twice(oneOf(['DeleteFirst', 'InvalidArgument', 'ok'] as const).chain((aim) => aimed('ARMPageTableMap', aim)))]);
-  const parent = weighted<Action[]>([1, none], [1, fc.tuple(...[0, 1, 2].map(() => aimed('ARMASIDControlMakePool', 'RevokeFirst')))]);
-  const copied = weighted<Action[]>([1, none], [1, twice(aimed('ARMPageTableUnmap', 'RevokeFirst'))]);
+  const tables = optionalRun(1, 3, twice(oneOf(['DeleteFirst', 'InvalidArgument', 'ok'] as const).chain((aim) => aimed('ARMPageTableMap', aim))));
+  const parent = optionalRun(1, 1, fc.tuple(...[0, 1, 2].map(() => aimed('ARMASIDControlMakePool', 'RevokeFirst'))));
+  const copied = optionalRun(1, 1, twice(aimed('ARMPageTableUnmap', 'RevokeFirst')));
   const flushes = ['ARMPageClean_Data', 'ARMPageInvalidate_Data', 'ARMPageCleanInvalidate_Data', 'ARMPageUnify_Instruction'] as const;
   const others = [...flushes, 'ARMPDClean_Data', 'ARMPDInvalidate_Data', 'ARMPDCleanInvalidate_Data', 'ARMPDUnify_Instruction', 'ARMPageTableMap', 'ARMPageMap'] as const;
   const chain = fc.tuple(...Array.from({ length: 7 }, (_x, i) => aimed(flushes[i % 4]!, 'FailedLookup')), oneOf(others).chain((l) => aimed(l, 'FailedLookup')));
-  const stale = weighted<Action[]>([1, none], [1, chain]);
+  const stale = optionalRun(1, 1, chain);
   // Two draws of the body's VM mix, which the parts above have prepared for.
   const labels = vmLabelWeights();
   const draw = fc.oneof(...labels.map(([l, w]) => ({ weight: Math.round(w * 10), arbitrary: vmAction(l) as fc.Arbitrary<Action> })));
