@@ -41,6 +41,13 @@ export interface CheckOptions {
   readonly minCoverage?: number;
   /** The actions to draw from instead of the default mix (tests narrow it; not in tokens). */
   readonly actions?: fc.Arbitrary<Action>;
+  /**
+   * The most candidate traces fast-check's shrinking runs (default {@link DEFAULTS}): past it
+   * the smallest failing trace found so far is kept and the last pass (`minimise`) trims it.
+   * A failure that needs a long setup otherwise sends fast-check through thousands of
+   * candidates that all pass, at tens of milliseconds each.
+   */
+  readonly shrinkRuns?: number;
   /** Called after each generated trace (not during shrinking). */
   readonly onRun?: (done: number, entries: number) => void;
   /**
@@ -85,7 +92,7 @@ export interface CheckReport {
 }
 
 /** Defaults of the knobs. */
-export const DEFAULTS = { maxSteps: 60, fullEvery: 16, invariantsEvery: 4, minCoverage: 10 } as const;
+export const DEFAULTS = { maxSteps: 60, fullEvery: 16, invariantsEvery: 4, minCoverage: 10, shrinkRuns: 600 } as const;
 
 /** The arbitrary of traces for the given focus. */
 export function traceArb(maxSteps: number, entry: string | undefined, actions?: fc.Arbitrary<Action>): fc.Arbitrary<Action[]> {
@@ -124,7 +131,12 @@ export function checkRefinement(opts: CheckOptions): CheckReport {
   let done = 0;
   let failedOnce = false;
   const runOpts = { spec, kernel: opts.kernel, fullEvery, invariantsEvery };
+  const shrinkRuns = opts.shrinkRuns ?? DEFAULTS.shrinkRuns;
+  let shrinkCandidates = 0;
   const property = fc.property(traceArb(maxSteps, opts.entry, opts.actions), (actions) => {
+    // Past the shrinking budget a candidate passes unrun, so fast-check stops at the smallest
+    // failing trace it has.
+    if (failedOnce && ++shrinkCandidates > shrinkRuns) return true;
     const local = emptyCoverage();
     let steps = 0;
     const r = runTrace(actions, runOpts, {

@@ -1,10 +1,9 @@
 /**
  * A last shrinking pass after fast-check's: fast-check shrinks an array by shortening it and
  * by shrinking its elements, but an action in the middle of a trace that the failure does not
- * need often survives. This pass drops actions one at a time (and the tail after the failing
- * step) while the trace still fails the same way, so that the printed trace keeps only what
- * the failure needs. The indices kept go into the replay token, so a replay runs exactly the
- * minimised trace.
+ * need often survives. This pass drops the tail after the failing step, then runs of actions
+ * and single actions while the trace still fails the same way, so that the printed trace
+ * keeps only what the failure needs. The replay token holds the actions kept.
  *
  * @module
  */
@@ -49,6 +48,15 @@ export function minimise(actions: readonly Action[], first: RunResult, run: (a: 
     const r = run(indices.map((i) => actions[i]!));
     return r.failure !== undefined && failureSignature(r.failure) === signature;
   };
+  // Runs of actions first, halving their length (a failure that needs a few actions of a
+  // long trace sheds the rest in a few runs), then single actions until none can go.
+  for (let size = kept.length >> 1; size >= 2 && runs < budget; size >>= 1) {
+    for (let end = kept.length; end > 0 && runs < budget; end -= size) {
+      const from = Math.max(0, end - size);
+      const candidate = [...kept.slice(0, from), ...kept.slice(end)];
+      if (candidate.length > 0 && failsAlike(candidate)) kept = candidate;
+    }
+  }
   let changed = true;
   while (changed && runs < budget) {
     changed = false;

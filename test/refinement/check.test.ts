@@ -56,6 +56,15 @@ describe('the lock-step engine', () => {
     expect(describeRun(replayed.result).trace).toEqual(f.trace);
   });
 
+  it('bounds shrinking: past the budget the last pass alone trims the trace', () => {
+    const broken = specAsKernel(flipsGuards, 'flips-guards');
+    const r = checkRefinement({ kernel: broken, runs: 200, seed: 5, actions: cnodeMix, maxSteps: 40, shrinkRuns: 0 });
+    const f = r.failures[0]!;
+    expect(f.shrinks).toBe(0);
+    expect(f.failure.kind).toBe('divergence');
+    expect(f.trace.length).toBeLessThanOrEqual(3);
+  });
+
   it('reports a kernel panic as a failure of the kernel under test', () => {
     let calls = 0;
     const panicky = specAsKernel((s, e) => {
