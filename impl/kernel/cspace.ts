@@ -8,6 +8,7 @@
  */
 import type { Kernel } from './kernel.js';
 import { ERROR_CODE } from '../../abi/errors.js';
+import { mask } from '../../hardware/word.js';
 import { EXCEPTION_LOOKUP_FAULT, EXCEPTION_NONE, EXCEPTION_SYSCALL_ERROR, type Exception } from './failures.js';
 import {
   CAP_CNODE, CAP_NULL, capGetCapType, cnodeCapGetCapCNodeGuard, cnodeCapGetCapCNodeGuardSize,
@@ -22,10 +23,6 @@ import { KernelPanic } from './panic.js';
 
 /** `wordBits`. */
 const WORD_BITS = 32;
-
-function mask(bits: number): number {
-  return bits >= 32 ? 0xffffffff : ((1 << bits) >>> 0) - 1;
-}
 
 /** Sets `current_lookup_fault`. */
 export function setLookupFault(k: Kernel, w0: number, w1: number): void {

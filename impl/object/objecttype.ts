@@ -8,6 +8,7 @@
  * @module
  */
 import type { Kernel } from '../kernel/kernel.js';
+import { mask } from '../../hardware/word.js';
 import { ERROR_CODE } from '../../abi/errors.js';
 import { EXCEPTION_NONE, EXCEPTION_SYSCALL_ERROR, type Exception } from '../kernel/failures.js';
 import * as C from './cap.js';
@@ -66,10 +67,6 @@ export function capGetCapPtr(w0: number, w1: number): number {
     case C.CAP_ASID_POOL: return A.asidPoolCapGetCapASIDPool(w0);
     default: return 0;
   }
-}
-
-function mask(bits: number): number {
-  return bits >= 32 ? 0xffffffff : 2 ** bits - 1;
 }
 
 /** `sameRegionAs(a, b)`: whether b's object lies in a's (untyped covers, same object, IRQ control covers handlers). */
